@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const minimal = {
+  WHATSAPP_APP_SECRET: "app-secret-value",
+  WHATSAPP_VERIFY_TOKEN: "verify",
+  WHATSAPP_ACCESS_TOKEN: "EAAG-token-value",
+  WHATSAPP_PHONE_NUMBER_ID: "106540352242922",
+  SLACK_BOT_TOKEN: "xoxb-1-2-3",
+  SLACK_SIGNING_SECRET: "signing-secret-value",
+  SLACK_ESCALATION_CHANNEL: "C0ESCALATE",
+};
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies the contract's defaults", () => {
+    const c = loadConfig(minimal);
+    expect(c.port).toBe(3000);
+    expect(c.databasePath).toBe("db/jembatan.sqlite");
+    expect(c.whatsapp.graphUrl).toBe("https://graph.facebook.com");
+    expect(c.whatsapp.graphVersion).toBe("v25.0");
+    expect(c.whatsapp.businessAccountId).toBeNull();
+    expect(c.slack.apiUrl).toBe("https://slack.com/api/");
+    expect(c.slack.appToken).toBeNull();
+    expect(c.anthropic).toEqual({
+      apiKey: null,
+      baseUrl: null,
+      modelFast: "claude-haiku-5-5",
+      modelSmart: "claude-sonnet-5-5",
+    });
+    expect(c.jobs.burstMs).toBe(1500);
+  });
+
+  it("reads every variable into the nested object", () => {
+    const c = loadConfig({
+      ...minimal,
+      PORT: "8080",
+      DATABASE_PATH: "/var/lib/jembatan.sqlite",
+      WHATSAPP_GRAPH_URL: "http://127.0.0.1:9999",
+      WHATSAPP_GRAPH_VERSION: "v26.0",
+      WHATSAPP_BUSINESS_ACCOUNT_ID: "1234",
+      SLACK_API_URL: "http://127.0.0.1:9998/api/",
+      ANTHROPIC_API_KEY: "sk-ant-x",
+      MODEL_FAST: "claude-haiku-4-5",
+      JOB_BURST_MS: "0",
+    });
+    expect(c.port).toBe(8080);
+    expect(c.whatsapp.graphVersion).toBe("v26.0");
+    expect(c.whatsapp.businessAccountId).toBe("1234");
+    expect(c.anthropic.apiKey).toBe("sk-ant-x");
+    expect(c.anthropic.modelFast).toBe("claude-haiku-4-5");
+    expect(c.jobs.burstMs).toBe(0);
+  });
+
+  it("lists every missing variable by name in one error", () => {
+    const list = problems({});
+    for (const name of [
+      "WHATSAPP_APP_SECRET",
+      "WHATSAPP_VERIFY_TOKEN",
+      "WHATSAPP_ACCESS_TOKEN",
+      "WHATSAPP_PHONE_NUMBER_ID",
+      "SLACK_BOT_TOKEN",
+      "SLACK_ESCALATION_CHANNEL",
+      "SLACK_SIGNING_SECRET",
+    ]) {
+      expect(list.some((p) => p.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  it("reports invalid values without echoing them", () => {
+    const list = problems({
+      ...minimal,
+      PORT: "eighty",
+      SLACK_BOT_TOKEN: "xoxp-user-token-secret",
+      WHATSAPP_GRAPH_VERSION: "25",
+    });
+    expect(list.map((p) => p.split(":")[0])).toEqual(
+      expect.arrayContaining(["PORT", "SLACK_BOT_TOKEN", "WHATSAPP_GRAPH_VERSION"]),
+    );
+    expect(list.join("\n")).not.toContain("xoxp-user-token-secret");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(problems({ ...minimal, WHATSAPP_APP_SECRET: "" })).toEqual([
+      "WHATSAPP_APP_SECRET: is required",
+    ]);
+    expect(loadConfig({ ...minimal, PORT: "" }).port).toBe(3000);
+  });
+
+  it("does not need a signing secret in Socket Mode", () => {
+    const { SLACK_SIGNING_SECRET: _, ...rest } = minimal;
+    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: "xapp-1-abc" }).slack.signingSecret).toBeNull();
+  });
+});
+
+describe(".env.example", () => {
+  it("lists exactly the variables the schema reads", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { envSchema } = await import("./config.ts");
+    const text = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    const keys = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(keys.sort()).toEqual(Object.keys(envSchema.shape).sort());
+  });
+});
