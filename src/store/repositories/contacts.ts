@@ -1,0 +1,51 @@
+import { eq } from "drizzle-orm";
+import type { Sender } from "../../core/inbound.ts";
+import type { Db } from "../db.ts";
+import { prepared } from "../prepared.ts";
+import { contacts } from "../schema.ts";
+
+export type ContactRow = typeof contacts.$inferSelect;
+
+const CONTACT_COLUMNS = `id, wa_id AS waId, user_id AS userId, profile_name AS profileName,
+  language, opted_out_at AS optedOutAt, created_at AS createdAt, updated_at AS updatedAt`;
+
+/**
+ * Finds the contact by whichever WhatsApp id the sender carries (phone-based wa_id or the
+ * business-scoped user id) and creates or updates it. Returns null when the sender has neither.
+ */
+export function upsertContact(db: Db, sender: Sender, now: number): ContactRow | null {
+  if (!sender.waId && !sender.userId) return null;
+  const existing = (
+    sender.waId
+      ? prepared(db, `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE wa_id = ?`).get(sender.waId)
+      : undefined
+  ) as ContactRow | undefined;
+  const found =
+    existing ??
+    ((sender.userId
+      ? prepared(db, `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE user_id = ?`).get(sender.userId)
+      : undefined) as ContactRow | undefined);
+  if (!found) {
+    return prepared(
+      db,
+      `INSERT INTO contacts (wa_id, user_id, profile_name, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?) RETURNING ${CONTACT_COLUMNS}`,
+    ).get(sender.waId, sender.userId, sender.profileName, now, now) as ContactRow;
+  }
+  // Learn the other id when a later message carries both, and follow profile name changes.
+  const waId = found.waId ?? sender.waId;
+  const userId = found.userId ?? sender.userId;
+  const profileName = sender.profileName ?? found.profileName;
+  if (waId === found.waId && userId === found.userId && profileName === found.profileName)
+    return found;
+  return prepared(
+    db,
+    `UPDATE contacts SET wa_id = ?, user_id = ?, profile_name = ?, updated_at = ?
+     WHERE id = ? RETURNING ${CONTACT_COLUMNS}`,
+  ).get(waId, userId, profileName, now, found.id) as ContactRow;
+}
+
+/** Loads a contact by id. */
+export function getContact(db: Db, id: ContactRow["id"]): ContactRow | undefined {
+  return db.select().from(contacts).where(eq(contacts.id, id)).get();
+}

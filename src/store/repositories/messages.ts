@@ -1,0 +1,116 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { ConversationId, MessageId } from "../../core/ids.ts";
+import type { InboundMessage } from "../../core/inbound.ts";
+import { type OutboundStatus, statusAdvances } from "../../core/status.ts";
+import type { StatusUpdate } from "../../whatsapp/webhook/types.ts";
+import type { Db } from "../db.ts";
+import { prepared } from "../prepared.ts";
+import { messages } from "../schema.ts";
+
+export type MessageRow = typeof messages.$inferSelect;
+
+/** Stores an inbound message unless its WhatsApp id is already known; returns the new id or null. */
+export function insertInbound(
+  db: Db,
+  conversationId: ConversationId,
+  msg: InboundMessage,
+  now: number,
+): MessageId | null {
+  const row = prepared(
+    db,
+    `INSERT INTO messages (conversation_id, direction, wa_message_id, kind, text, payload, status,
+       quoted_wa_message_id, wa_timestamp, created_at, updated_at)
+     VALUES (?, 'in', ?, ?, ?, ?, 'received', ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING RETURNING id`,
+  ).get(
+    conversationId,
+    msg.waMessageId,
+    msg.content.kind,
+    msg.text,
+    JSON.stringify({ content: msg.content, context: msg.context, raw: msg.raw }),
+    msg.context?.quotedId ?? null,
+    msg.sentAt,
+    now,
+    now,
+  ) as { id: MessageId } | undefined;
+  return row?.id ?? null;
+}
+
+/** Inbound messages of a conversation no turn has handled yet, oldest first. */
+export function unhandledInbound(db: Db, conversationId: ConversationId): MessageRow[] {
+  return db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        eq(messages.direction, "in"),
+        eq(messages.status, "received"),
+      ),
+    )
+    .orderBy(asc(messages.waTimestamp), asc(messages.id))
+    .all();
+}
+
+/** Marks inbound messages as handled by a turn. */
+export function markHandled(db: Db, ids: MessageId[], now: number): void {
+  for (const id of ids) {
+    db.update(messages)
+      .set({ status: "handled", updatedAt: now })
+      .where(and(eq(messages.id, id), eq(messages.status, "received")))
+      .run();
+  }
+}
+
+/** The outcome of applying one status report. */
+export type StatusApplied = "applied" | "duplicate" | "stale" | "unknown_message";
+
+/**
+ * Records a status report (deduplicated on message id + status) and moves the matching outbound
+ * message forward; never backwards, and `failed` keeps its code, title and details. A report for
+ * a message we do not know yet is kept in status_events and applied when the send records its id.
+ */
+export function applyStatus(db: Db, update: StatusUpdate, now: number): StatusApplied {
+  const err = update.errors[0];
+  const code = err?.code ?? null;
+  const title = err?.title ?? err?.message ?? null;
+  const detail = err?.details ?? null;
+  const inserted = prepared(
+    db,
+    `INSERT INTO status_events (wa_message_id, status, at, callback_data, error_code, error_title,
+       error_detail, payload, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+  ).get(
+    update.waMessageId,
+    update.status,
+    update.at,
+    update.callbackData,
+    code,
+    title,
+    detail,
+    JSON.stringify(update.raw ?? null),
+    now,
+  );
+  if (!inserted) return "duplicate";
+  const msg = prepared(
+    db,
+    "SELECT id, status FROM messages WHERE wa_message_id = ? AND direction = 'out'",
+  ).get(update.waMessageId) as { id: MessageId; status: OutboundStatus } | undefined;
+  if (!msg) return "unknown_message";
+  if (!statusAdvances(msg.status, update.status)) return "stale";
+  const failed = update.status === "failed";
+  prepared(
+    db,
+    `UPDATE messages SET status = ?, status_at = ?, updated_at = ?,
+       error_code = CASE WHEN ? THEN ? ELSE error_code END,
+       error_title = CASE WHEN ? THEN ? ELSE error_title END,
+       error_detail = CASE WHEN ? THEN ? ELSE error_detail END
+     WHERE id = ?`,
+  ).run(update.status, update.at, now, +failed, code, +failed, title, +failed, detail, msg.id);
+  return "applied";
+}
+
+/** Loads a message by id. */
+export function getMessage(db: Db, id: MessageId): MessageRow | undefined {
+  return db.select().from(messages).where(eq(messages.id, id)).get();
+}

@@ -1,0 +1,168 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ConversationState } from "../core/conversation.ts";
+import type { ContactId, ConversationId, JobId, MessageId } from "../core/ids.ts";
+import type { OutboundStatus } from "../core/status.ts";
+
+// Timestamps are Unix milliseconds in INTEGER columns: cheap to compare and index in SQLite.
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+/** WhatsApp users we have heard from, keyed on whichever id WhatsApp gave us. */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: integer("id").$type<ContactId>().primaryKey({ autoIncrement: true }),
+    waId: text("wa_id"),
+    userId: text("user_id"),
+    profileName: text("profile_name"),
+    language: text("language"),
+    optedOutAt: integer("opted_out_at"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("contacts_wa_id_unique").on(t.waId),
+    uniqueIndex("contacts_user_id_unique").on(t.userId),
+  ],
+);
+
+/** A customer's conversation; at most one that is not closed per contact. */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: integer("id").$type<ConversationId>().primaryKey({ autoIncrement: true }),
+    contactId: integer("contact_id")
+      .$type<ContactId>()
+      .notNull()
+      .references(() => contacts.id),
+    state: text("state").$type<ConversationState>().notNull().default("bot"),
+    /** When the 24-hour customer-service window closes (Unix ms). */
+    windowEndsAt: integer("window_ends_at"),
+    lastCustomerMessageAt: integer("last_customer_message_at"),
+    summary: text("summary"),
+    previousConversationId: integer("previous_conversation_id").$type<ConversationId>(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [
+    uniqueIndex("conversations_one_open_per_contact")
+      .on(t.contactId)
+      .where(sql`${t.state} <> 'closed'`),
+  ],
+);
+
+/** Every message in both directions. */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer("id").$type<MessageId>().primaryKey({ autoIncrement: true }),
+    conversationId: integer("conversation_id")
+      .$type<ConversationId>()
+      .notNull()
+      .references(() => conversations.id),
+    direction: text("direction").$type<"in" | "out">().notNull(),
+    /** Outbound only: who wrote it. */
+    author: text("author").$type<"bot" | "agent" | "system">(),
+    /** WhatsApp's `wamid.…`; null for outbound messages not yet accepted by the Graph API. */
+    waMessageId: text("wa_message_id"),
+    kind: text("kind").notNull(),
+    text: text("text").notNull().default(""),
+    /** JSON: the normalised inbound content, or the outbound request we send. */
+    payload: text("payload", { mode: "json" }).notNull(),
+    /** Inbound: `received` until a turn has handled it. Outbound: see OutboundStatus. */
+    status: text("status").$type<OutboundStatus | "received" | "handled">().notNull(),
+    errorCode: integer("error_code"),
+    errorTitle: text("error_title"),
+    errorDetail: text("error_detail"),
+    quotedWaMessageId: text("quoted_wa_message_id"),
+    /** Inbound: the message's own WhatsApp timestamp (Unix ms). */
+    waTimestamp: integer("wa_timestamp"),
+    statusAt: integer("status_at"),
+    /** Outbound: when the last Graph API call for it started (to judge an unknown outcome). */
+    sendStartedAt: integer("send_started_at"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("messages_wa_message_id_unique").on(t.waMessageId),
+    index("messages_conversation_idx").on(t.conversationId, t.id),
+  ],
+);
+
+/**
+ * Status reports as received, deduplicated on (message id, status). Kept even when the message is
+ * unknown: a status can arrive before our send has recorded its wamid.
+ */
+export const statusEvents = sqliteTable(
+  "status_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    waMessageId: text("wa_message_id").notNull(),
+    status: text("status").notNull(),
+    at: integer("at").notNull(),
+    callbackData: text("callback_data"),
+    errorCode: integer("error_code"),
+    errorTitle: text("error_title"),
+    errorDetail: text("error_detail"),
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("status_events_unique").on(t.waMessageId, t.status)],
+);
+
+/** Message templates and their review status, from status webhooks and Graph API syncs. */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    templateId: text("template_id"),
+    name: text("name").notNull(),
+    language: text("language").notNull(),
+    status: text("status").notNull(),
+    category: text("category"),
+    reason: text("reason"),
+    components: text("components", { mode: "json" }),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("templates_name_language_unique").on(t.name, t.language)],
+);
+
+/** Durable jobs: written in the same transaction as the data they act on. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: integer("id").$type<JobId>().primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    /** Jobs sharing a key run one at a time, in id order (e.g. `conversation:12`). */
+    orderKey: text("order_key"),
+    /** Optional idempotency key: a second enqueue with the same key is a no-op. */
+    dedupeKey: text("dedupe_key"),
+    payload: text("payload", { mode: "json" }),
+    state: text("state")
+      .$type<"pending" | "running" | "done" | "dead">()
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    runAt: integer("run_at").notNull(),
+    leaseUntil: integer("lease_until"),
+    lockedBy: text("locked_by"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("jobs_dedupe_key_unique").on(t.dedupeKey),
+    index("jobs_due_idx").on(t.state, t.runAt),
+    index("jobs_order_key_idx").on(t.orderKey, t.id),
+  ],
+);
+
+/** Operator settings that change without a restart (e.g. the AI kill switch). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
