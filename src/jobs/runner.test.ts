@@ -1,0 +1,232 @@
+import { Writable } from "node:stream";
+import { eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../logger.ts";
+import { jobs } from "../store/schema.ts";
+import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
+import { inTransaction } from "../store/tx.ts";
+import { claimDueJobs, enqueueJob } from "./repository.ts";
+import { createJobRunner, type JobRunnerOptions } from "./runner.ts";
+import { type JobHandler, PermanentJobError } from "./types.ts";
+
+let t: TestDatabase;
+let logLines: Record<string, unknown>[];
+
+function logger() {
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logLines.push(JSON.parse(line));
+      cb();
+    },
+  });
+  return createLogger("debug", sink);
+}
+
+function runner(handlers: JobRunnerOptions["handlers"], extra: Partial<JobRunnerOptions> = {}) {
+  return createJobRunner({
+    db: t.db,
+    logger: logger(),
+    handlers,
+    leaseMs: 5_000,
+    pollMs: 20,
+    concurrency: 4,
+    backoff: { baseMs: 1, maxMs: 5 },
+    ...extra,
+  });
+}
+
+function job(id: number) {
+  return t.db
+    .select()
+    .from(jobs)
+    .where(eq(jobs.id, id as never))
+    .get()!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeEach(() => {
+  t = openTestDatabase();
+  logLines = [];
+});
+afterEach(() => t.cleanup());
+
+describe("job runner", () => {
+  it("runs a job once and marks it done", async () => {
+    const seen: unknown[] = [];
+    const id = enqueueJob(t.db, { kind: "echo", payload: { n: 1 } })!;
+    const r = runner({ echo: async (j) => void seen.push(j.payload) });
+    expect(await r.drain()).toBe(1);
+    expect(await r.drain()).toBe(0);
+    expect(seen).toEqual([{ n: 1 }]);
+    expect(job(id)).toMatchObject({ state: "done", attempts: 1 });
+  });
+
+  it("ignores a second enqueue with the same dedupe key", () => {
+    expect(enqueueJob(t.db, { kind: "k", payload: 1, dedupeKey: "x" })).not.toBeNull();
+    expect(enqueueJob(t.db, { kind: "k", payload: 2, dedupeKey: "x" })).toBeNull();
+    expect(t.db.select().from(jobs).all()).toHaveLength(1);
+  });
+
+  it("runs jobs of one key one at a time and in order, other keys in parallel", async () => {
+    const events: string[] = [];
+    let parallel = 0;
+    let maxParallel = 0;
+    const handler: JobHandler<{ key: string; n: number }> = async (j) => {
+      parallel++;
+      maxParallel = Math.max(maxParallel, parallel);
+      events.push(`start ${j.payload.key}${j.payload.n}`);
+      await sleep(15);
+      events.push(`end ${j.payload.key}${j.payload.n}`);
+      parallel--;
+    };
+    for (let n = 1; n <= 3; n++) {
+      enqueueJob(t.db, { kind: "h", payload: { key: "a", n }, orderKey: "a" });
+      enqueueJob(t.db, { kind: "h", payload: { key: "b", n }, orderKey: "b" });
+    }
+    await runner({ h: handler as JobHandler<never> }).drain();
+    const a = events.filter((e) => / a\d$/.test(e));
+    expect(a).toEqual(["start a1", "end a1", "start a2", "end a2", "start a3", "end a3"]);
+    expect(maxParallel).toBe(2);
+  });
+
+  it("keeps later jobs of a key waiting while an earlier one backs off", () => {
+    const first = enqueueJob(t.db, {
+      kind: "h",
+      payload: 1,
+      orderKey: "c",
+      runAt: Date.now() + 60_000,
+    })!;
+    enqueueJob(t.db, { kind: "h", payload: 2, orderKey: "c" });
+    const claimed = inTransaction(t.db, () => claimDueJobs(t.db, "w", 10, 1000, Date.now()));
+    expect(claimed).toHaveLength(0);
+    expect(job(first).state).toBe("pending");
+  });
+
+  it("retries a failing job with backoff until it succeeds", async () => {
+    let calls = 0;
+    const id = enqueueJob(t.db, { kind: "flaky", payload: null })!;
+    const r = runner({
+      flaky: async () => {
+        calls++;
+        if (calls < 3) throw new Error(`boom ${calls}`);
+      },
+    });
+    r.start();
+    await expect.poll(() => job(id).state, { timeout: 2000 }).toBe("done");
+    await r.stop();
+    expect(calls).toBe(3);
+    expect(job(id).attempts).toBe(3);
+    expect(logLines.filter((l) => l.msg === "job failed, will retry: Error: boom 1")).toHaveLength(
+      1,
+    );
+  });
+
+  it("honours a retryAfterMs hint from the error", async () => {
+    const id = enqueueJob(t.db, { kind: "limited", payload: null })!;
+    const before = Date.now();
+    await runner({
+      limited: async () => {
+        throw Object.assign(new Error("rate limited"), { retryAfterMs: 30_000 });
+      },
+    }).drain();
+    expect(job(id).state).toBe("pending");
+    expect(job(id).runAt).toBeGreaterThanOrEqual(before + 30_000);
+  });
+
+  it("moves a job to dead after max attempts, keeping the last error, and logs it", async () => {
+    const id = enqueueJob(t.db, { kind: "bad", payload: null, maxAttempts: 2 })!;
+    const r = runner({
+      bad: async (j) => {
+        throw new Error(`attempt ${j.attempt} failed`);
+      },
+    });
+    r.start();
+    await expect.poll(() => job(id).state, { timeout: 2000 }).toBe("dead");
+    await r.stop();
+    expect(job(id)).toMatchObject({ attempts: 2, lastError: "Error: attempt 2 failed" });
+    expect(logLines.some((l) => l.level === 50 && String(l.msg).includes("job dead after 2"))).toBe(
+      true,
+    );
+  });
+
+  it("does not retry a permanent error", async () => {
+    const id = enqueueJob(t.db, { kind: "perm", payload: null })!;
+    await runner({
+      perm: async () => {
+        throw new PermanentJobError("invalid recipient");
+      },
+    }).drain();
+    expect(job(id)).toMatchObject({ state: "dead", attempts: 1 });
+  });
+
+  it("kills a job whose kind has no handler instead of spinning", async () => {
+    const id = enqueueJob(t.db, { kind: "unknown", payload: null })!;
+    await runner({}).drain();
+    expect(job(id).state).toBe("dead");
+    expect(job(id).lastError).toContain('no handler for job kind "unknown"');
+  });
+
+  it("reclaims a job whose worker died holding the lease", async () => {
+    const id = enqueueJob(t.db, { kind: "work", payload: null })!;
+    // A worker claims it and dies: its lease expires 50 ms later.
+    inTransaction(t.db, () => claimDueJobs(t.db, "dead-worker", 1, 50, Date.now()));
+    expect(job(id).state).toBe("running");
+    let runs = 0;
+    const r = runner({ work: async () => void runs++ });
+    expect(await r.drain()).toBe(0);
+    await sleep(60);
+    expect(await r.drain()).toBe(1);
+    expect(runs).toBe(1);
+    expect(job(id)).toMatchObject({ state: "done", attempts: 2 });
+  });
+
+  it("discards the writes of a run that lost its lease", async () => {
+    const id = enqueueJob(t.db, { kind: "slow", payload: null })!;
+    t.db.$client.exec("create table effects (v text)");
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const r = runner(
+      {
+        slow: async (_j, ctx) => {
+          await gate;
+          ctx.commit(() => t.db.$client.prepare("insert into effects values ('first')").run());
+        },
+      },
+      { leaseMs: 60_000 },
+    );
+    const drained = r.drain();
+    await sleep(20);
+    // Another worker takes the job over (as if the lease had expired).
+    t.db.$client.exec(`update jobs set lease_until = 0 where id = ${id}`);
+    const other = inTransaction(t.db, () => claimDueJobs(t.db, "other", 1, 60_000, Date.now()));
+    expect(other).toHaveLength(1);
+    release();
+    await drained;
+    expect(t.db.$client.prepare("select count(*) n from effects").get()).toEqual({ n: 0 });
+    expect(job(id)).toMatchObject({ state: "running", lockedBy: "other" });
+    expect(logLines.some((l) => String(l.msg).includes("lease lost"))).toBe(true);
+  });
+
+  it("commits a handler's writes together with completion", async () => {
+    const id = enqueueJob(t.db, { kind: "c", payload: null })!;
+    t.db.$client.exec("create table effects (v text)");
+    await runner({
+      c: async (_j, ctx) => {
+        ctx.commit(() => t.db.$client.prepare("insert into effects values ('x')").run());
+      },
+    }).drain();
+    expect(t.db.$client.prepare("select count(*) n from effects").get()).toEqual({ n: 1 });
+    expect(job(id).state).toBe("done");
+  });
+
+  it("reschedules without counting an attempt when asked", async () => {
+    const id = enqueueJob(t.db, { kind: "wait", payload: null })!;
+    await runner({
+      wait: async () => ({ type: "reschedule", delayMs: 10_000, reason: "waiting" }),
+    }).drain();
+    expect(job(id)).toMatchObject({ state: "pending", attempts: 0, lastError: "waiting" });
+  });
+});

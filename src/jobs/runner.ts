@@ -1,0 +1,229 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger.ts";
+import type { Db } from "../store/db.ts";
+import { inTransaction } from "../store/tx.ts";
+import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.ts";
+import {
+  claimDueJobs,
+  completeJob,
+  extendLease,
+  killJob,
+  nextDueAt,
+  rescheduleJob,
+} from "./repository.ts";
+import { type ClaimedJob, type JobHandler, type JobKind, LeaseLostError } from "./types.ts";
+
+/** Runner settings; see the JOB_* variables in the README. */
+export interface JobRunnerOptions {
+  db: Db;
+  logger: Logger;
+  handlers: Partial<Record<JobKind, JobHandler<never>>>;
+  leaseMs: number;
+  pollMs: number;
+  concurrency: number;
+  backoff?: BackoffPolicy;
+  workerId?: string;
+  now?: () => number;
+}
+
+/** A running job loop. */
+export interface JobRunner {
+  readonly workerId: string;
+  start(): void;
+  /**
+   * Claims and runs due jobs at `at` (Unix ms; default now) unless a check is already planned
+   * earlier. Call after enqueueing to skip the poll delay.
+   */
+  wake(at?: number): void;
+  /** Stops claiming, waits up to `timeoutMs` for running jobs, then aborts the rest. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Runs due jobs until none is left; for tests and scripts. Returns how many ran. */
+  drain(): Promise<number>;
+  inFlight(): number;
+}
+
+/**
+ * The durable job loop. Hand-written rather than a queue library: the jobs must live in the same
+ * SQLite file and be written in the same transaction as the data they act on (an outbox), and
+ * the per-conversation ordering and lease fencing are a few SQL statements; the Node queue
+ * libraries we looked at need Redis or Postgres. See docs/architecture.md.
+ */
+export function createJobRunner(opts: JobRunnerOptions): JobRunner {
+  const { db, logger, leaseMs, pollMs, concurrency } = opts;
+  const backoff = opts.backoff ?? defaultBackoff;
+  const now = opts.now ?? Date.now;
+  const workerId = opts.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const running = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  let started = false;
+  let stopping = false;
+  let timer: NodeJS.Timeout | null = null;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let ticking = false;
+  let tickAgain = false;
+
+  // Keeps the earliest planned check only: a busy webhook calls wake() thousands of times a
+  // second and each call must not cost a claim query.
+  function schedule(delayMs: number) {
+    if (!started || stopping) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(tick, Math.max(0, delayMs));
+    timer.unref?.();
+  }
+
+  function tick() {
+    timer = null;
+    timerAt = Number.POSITIVE_INFINITY;
+    if (ticking) {
+      tickAgain = true;
+      return;
+    }
+    ticking = true;
+    try {
+      claimAndRun();
+    } catch (err) {
+      logger.error({ err }, "job runner: claiming jobs failed");
+    } finally {
+      ticking = false;
+    }
+    if (tickAgain) {
+      tickAgain = false;
+      schedule(0);
+      return;
+    }
+    const due = nextDueAt(db);
+    const wait = due === null ? pollMs : Math.min(pollMs, Math.max(0, due - now()));
+    schedule(running.size >= concurrency ? pollMs : wait);
+  }
+
+  function claimAndRun(): number {
+    const free = concurrency - running.size;
+    if (free <= 0 || stopping) return 0;
+    const claimed = inTransaction(db, () => claimDueJobs(db, workerId, free, leaseMs, now()));
+    for (const job of claimed) {
+      const abort = new AbortController();
+      const promise = execute(job, abort).finally(() => {
+        running.delete(job.id);
+        if (started) schedule(0);
+      });
+      running.set(job.id, { promise, abort });
+    }
+    return claimed.length;
+  }
+
+  async function execute(job: ClaimedJob, abort: AbortController): Promise<void> {
+    const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempt });
+    const handler = opts.handlers[job.kind] as JobHandler | undefined;
+    const heartbeat = setInterval(
+      () => {
+        try {
+          if (!extendLease(db, job, workerId, now() + leaseMs))
+            abort.abort(new LeaseLostError(job.id));
+        } catch (err) {
+          log.warn({ err }, "job runner: could not extend lease");
+        }
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    heartbeat.unref?.();
+    let committed = false;
+    try {
+      if (!handler)
+        throw Object.assign(new Error(`no handler for job kind "${job.kind}"`), {
+          retryable: false,
+        });
+      const outcome = await handler(job, {
+        signal: abort.signal,
+        commit(fn) {
+          inTransaction(db, () => {
+            fn();
+            if (!completeJob(db, job, workerId, now())) throw new LeaseLostError(job.id);
+          });
+          committed = true;
+        },
+      });
+      if (outcome?.type === "reschedule") {
+        if (committed) throw new Error("a job cannot both commit and reschedule");
+        rescheduleJob(db, job, workerId, now() + outcome.delayMs, outcome.reason, false, now());
+        log.debug({ delayMs: outcome.delayMs, reason: outcome.reason }, "job rescheduled");
+        return;
+      }
+      if (!committed && !completeJob(db, job, workerId, now())) throw new LeaseLostError(job.id);
+      log.debug("job done");
+    } catch (err) {
+      if (err instanceof LeaseLostError || abort.signal.reason instanceof LeaseLostError) {
+        log.warn({ err }, "job lease lost; the other worker's run decides the outcome");
+        return;
+      }
+      fail(job, err, log);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  function fail(job: ClaimedJob, err: unknown, log: Logger) {
+    const message = describe(err);
+    const retryable = !(
+      typeof err === "object" &&
+      err !== null &&
+      (err as { retryable?: unknown }).retryable === false
+    );
+    if (!retryable || job.attempt >= job.maxAttempts) {
+      killJob(db, job, workerId, message, now());
+      log.error(
+        { err, attempts: job.attempt, retryable },
+        `job dead after ${job.attempt} attempt(s): ${message}`,
+      );
+      return;
+    }
+    const hinted = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    const delay = Math.max(
+      backoffDelay(job.attempt, backoff),
+      typeof hinted === "number" ? hinted : 0,
+    );
+    rescheduleJob(db, job, workerId, now() + delay, message, true, now());
+    log.warn({ err, retryInMs: delay }, `job failed, will retry: ${message}`);
+  }
+
+  return {
+    workerId,
+    start() {
+      if (started) return;
+      started = true;
+      stopping = false;
+      schedule(0);
+    },
+    wake(at) {
+      schedule(at === undefined ? 0 : at - Date.now());
+    },
+    async stop(timeoutMs = 10_000) {
+      stopping = true;
+      started = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      timerAt = Number.POSITIVE_INFINITY;
+      const all = Promise.allSettled([...running.values()].map((r) => r.promise));
+      const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref?.());
+      await Promise.race([all, timeout]);
+      // Jobs still running keep their lease; after it expires another start reclaims them.
+      for (const r of running.values()) r.abort.abort(new Error("job runner stopped"));
+      await Promise.allSettled([...running.values()].map((r) => r.promise));
+    },
+    async drain() {
+      let ran = 0;
+      for (;;) {
+        ran += claimAndRun();
+        if (running.size === 0) return ran;
+        await Promise.race([...running.values()].map((r) => r.promise));
+      }
+    },
+    inFlight: () => running.size,
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
