@@ -1,0 +1,19 @@
+export type {
+  DownloadedMedia,
+  GraphClient,
+  GraphClientOptions,
+  MediaInfo,
+  MediaKind,
+  MediaMessage,
+  ReplyButton,
+  SendOptions,
+  SendResult,
+  TemplateComponent,
+  TemplateInfo,
+  TemplateMediaRef,
+  TemplateMessage,
+  TemplateParameter,
+} from "./client.ts";
+export { createGraphClient } from "./client.ts";
+export type { GraphApiErrorInit, GraphErrorKind } from "./errors.ts";
+export { classifyGraphError, GraphApiError, GraphValidationError } from "./errors.ts";

@@ -1,0 +1,135 @@
+import type { ConversationId } from "../core/ids.ts";
+import { refreshWindow } from "../core/window.ts";
+import { enqueueJob } from "../jobs/repository.ts";
+import type { Db } from "../store/db.ts";
+import { prepared } from "../store/prepared.ts";
+import { upsertContact } from "../store/repositories/contacts.ts";
+import {
+  findOrOpenConversation,
+  touchCustomerActivity,
+} from "../store/repositories/conversations.ts";
+import { applyStatus, insertInbound, type StatusApplied } from "../store/repositories/messages.ts";
+import { upsertTemplateStatus } from "../store/repositories/templates.ts";
+import { inTransaction } from "../store/tx.ts";
+import type { NormalizedDelivery } from "./webhook/types.ts";
+
+/** Burst handling: customer messages this close together are answered as one turn. */
+export interface IngestOptions {
+  burstMs: number;
+  /** A turn is never delayed more than this after its first message, however chatty the burst. */
+  maxBurstMs: number;
+  /** Attempts before a turn job is given up as dead. */
+  maxAttempts: number;
+}
+
+/** What one delivery changed, for logs and tests. */
+export interface IngestResult {
+  inserted: number;
+  duplicates: number;
+  skipped: number;
+  statuses: Record<StatusApplied, number>;
+  templates: number;
+  conversations: ConversationId[];
+}
+
+/** The key that serialises all jobs of one conversation. */
+export const conversationKey = (id: ConversationId) => `conversation:${id}`;
+
+/**
+ * Stores one webhook delivery in a single transaction: contacts upserted, conversations found or
+ * opened, new messages inserted (known WhatsApp ids skipped), windows refreshed from the
+ * messages' own timestamps, statuses and template updates applied, and one turn job per
+ * conversation queued (or its start pushed back while a burst is still arriving).
+ */
+export function ingestDelivery(
+  db: Db,
+  delivery: NormalizedDelivery,
+  opts: IngestOptions,
+  now = Date.now(),
+): IngestResult {
+  return inTransaction(db, () => {
+    const result: IngestResult = {
+      inserted: 0,
+      duplicates: 0,
+      skipped: 0,
+      statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
+      templates: 0,
+      conversations: [],
+    };
+    const touched = new Set<ConversationId>();
+    for (const msg of delivery.messages) {
+      const contact = upsertContact(db, msg.sender, now);
+      if (!contact) {
+        result.skipped++;
+        continue;
+      }
+      const conversation = findOrOpenConversation(db, contact.id, now);
+      const id = insertInbound(db, conversation.id, msg, now);
+      if (id === null) {
+        result.duplicates++;
+        continue;
+      }
+      result.inserted++;
+      touchCustomerActivity(
+        db,
+        conversation.id,
+        refreshWindow(conversation.windowEndsAt, msg.sentAt),
+        Math.max(conversation.lastCustomerMessageAt ?? 0, msg.sentAt),
+        now,
+      );
+      touched.add(conversation.id);
+    }
+    for (const conversationId of touched) scheduleTurn(db, conversationId, opts, now);
+    for (const status of delivery.statuses) result.statuses[applyStatus(db, status, now)]++;
+    for (const template of delivery.templates) {
+      upsertTemplateStatus(db, template, now);
+      result.templates++;
+    }
+    result.conversations = [...touched];
+    return result;
+  });
+}
+
+/**
+ * Queues the conversation's next turn `burstMs` from now. If a turn is queued and has not
+ * started yet, it is pushed back instead, so a burst of messages becomes one turn; the push is
+ * capped at `maxBurstMs` after that turn was queued so a steady stream still gets answers.
+ */
+function scheduleTurn(
+  db: Db,
+  conversationId: ConversationId,
+  opts: IngestOptions,
+  now: number,
+): void {
+  const key = conversationKey(conversationId);
+  const waiting = prepared(
+    db,
+    `SELECT id, run_at AS runAt, created_at AS createdAt FROM jobs
+     WHERE order_key = ? AND kind = 'turn' AND state = 'pending' AND attempts = 0
+     ORDER BY id DESC LIMIT 1`,
+  ).get(key) as { id: number; runAt: number; createdAt: number } | undefined;
+  if (waiting) {
+    const runAt = Math.max(
+      waiting.runAt,
+      Math.min(now + opts.burstMs, waiting.createdAt + opts.maxBurstMs),
+    );
+    if (runAt !== waiting.runAt)
+      prepared(db, "UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?").run(
+        runAt,
+        now,
+        waiting.id,
+      );
+    return;
+  }
+  enqueueJob(
+    db,
+    {
+      kind: "turn",
+      payload: { conversationId },
+      orderKey: key,
+      runAt: now + opts.burstMs,
+      maxAttempts: opts.maxAttempts,
+    },
+    now,
+  );
+}
