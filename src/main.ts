@@ -1,0 +1,40 @@
+import { ConfigError, loadConfigFromProcess } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { startService } from "./service.ts";
+
+// Composition root: parse config once, start, and drain on SIGTERM/SIGINT.
+let config: ReturnType<typeof loadConfigFromProcess>;
+try {
+  config = loadConfigFromProcess();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(
+      `jembatan: ${err.message}\nSee .env.example and the README's configuration table.\n`,
+    );
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger(config.logLevel);
+try {
+  const service = await startService(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: draining jobs");
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+} catch (err) {
+  logger.fatal({ err }, "jembatan failed to start");
+  process.exit(1);
+}

@@ -1,0 +1,212 @@
+import { and, eq } from "drizzle-orm";
+import type { MessageId } from "../core/ids.ts";
+import { isWindowOpen } from "../core/window.ts";
+import type { JobHandler } from "../jobs/types.ts";
+import type { Logger } from "../logger.ts";
+import type { Db } from "../store/db.ts";
+import { getContact } from "../store/repositories/contacts.ts";
+import { getConversation } from "../store/repositories/conversations.ts";
+import { applyStatus, getMessage } from "../store/repositories/messages.ts";
+import { messages, statusEvents } from "../store/schema.ts";
+import type { GraphClient, SendResult } from "../whatsapp/graph/client.ts";
+import { GraphApiError } from "../whatsapp/graph/errors.ts";
+import type { StatusUpdate } from "../whatsapp/webhook/types.ts";
+import { callbackDataFor } from "./queue.ts";
+import { needsOpenWindow, type OutboundContent } from "./types.ts";
+
+export interface SendJobPayload {
+  messageId: MessageId;
+}
+
+export interface SendJobDeps {
+  db: Db;
+  graph: Pick<GraphClient, "sendText" | "sendTemplate" | "sendMedia" | "sendButtons">;
+  logger: Logger;
+  /**
+   * After a send whose outcome is unknown (the process died or the call timed out mid-request),
+   * how long to wait for a status webhook proving it was accepted before sending again.
+   */
+  unknownOutcomeWaitMs?: number;
+  /** How often to retry while the access token or the account needs an operator. */
+  operatorRetryMs?: number;
+  /** Called when a message ends failed (window closed, undeliverable, ...), inside the commit. */
+  onFailed?: (messageId: MessageId, code: number | null, reason: string) => void;
+  now?: () => number;
+}
+
+/** A code we record ourselves when the window check stops a send before the Graph API sees it. */
+export const WINDOW_CLOSED_CODE = 131047;
+
+/**
+ * The `send` job: delivers one outbound message through the Graph API, at most once.
+ *
+ * Before calling the API the message is committed as `sending`. If the process dies or the call
+ * times out, the outcome is unknown: Meta may have accepted it. The retry then first looks for a
+ * status webhook carrying our id (`biz_opaque_callback_data`), and waits `unknownOutcomeWaitMs`
+ * for one before sending again, so a crash does not make the customer see the message twice.
+ */
+export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
+  const { db, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const unknownWait = deps.unknownOutcomeWaitMs ?? 120_000;
+  const operatorRetry = deps.operatorRetryMs ?? 5 * 60_000;
+
+  return async (job, ctx) => {
+    const id = job.payload.messageId;
+    const log = logger.child({ messageId: id, jobId: job.id });
+    const msg = getMessage(db, id);
+    if (msg?.direction !== "out") {
+      log.warn("send job for a missing or inbound message: nothing to do");
+      return;
+    }
+    if (msg.status !== "queued" && msg.status !== "sending") return; // already decided
+
+    if (msg.status === "sending") {
+      const proof = db
+        .select()
+        .from(statusEvents)
+        .where(eq(statusEvents.callbackData, callbackDataFor(id)))
+        .get();
+      if (proof) {
+        ctx.commit(() => recordAccepted(id, proof.waMessageId));
+        log.info(
+          { waMessageId: proof.waMessageId },
+          "earlier send attempt was accepted; not sending again",
+        );
+        return;
+      }
+      const startedAt = msg.sendStartedAt ?? 0;
+      if (now() - startedAt < unknownWait) {
+        return {
+          type: "reschedule",
+          delayMs: startedAt + unknownWait - now(),
+          reason: "earlier send attempt has an unknown outcome; waiting for a status webhook",
+        };
+      }
+      log.warn("earlier send attempt left no trace; sending again");
+    }
+
+    const conversation = getConversation(db, msg.conversationId);
+    const contact = conversation ? getContact(db, conversation.contactId) : undefined;
+    const to = contact?.waId ?? null;
+    const content = msg.payload as OutboundContent;
+    if (!conversation || !to) {
+      ctx.commit(() => markFailed(id, null, "no WhatsApp number for this contact"));
+      return;
+    }
+    if (needsOpenWindow(content) && !isWindowOpen(conversation.windowEndsAt, now())) {
+      ctx.commit(() =>
+        markFailed(id, WINDOW_CLOSED_CODE, "24-hour window closed: only templates can be sent"),
+      );
+      log.info("not sent: the 24-hour window is closed");
+      return;
+    }
+
+    db.update(messages)
+      .set({ status: "sending", sendStartedAt: now(), updatedAt: now() })
+      .where(eq(messages.id, id))
+      .run();
+    let result: SendResult;
+    try {
+      result = await send(to, content, {
+        callbackData: callbackDataFor(id),
+        ...(msg.quotedWaMessageId ? { replyTo: msg.quotedWaMessageId } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof GraphApiError)) throw err;
+      if (err.httpStatus !== null) {
+        // Meta answered with an error, so it did not accept the message: no unknown outcome.
+        db.update(messages)
+          .set({ status: "queued", updatedAt: now() })
+          .where(eq(messages.id, id))
+          .run();
+      }
+      switch (err.kind) {
+        case "retryable":
+        case "rate_limited":
+          throw err;
+        case "auth":
+        case "operator":
+          log.error(
+            { code: err.code, kind: err.kind },
+            `WhatsApp send blocked until an operator acts (${err.message}); keeping the message`,
+          );
+          return { type: "reschedule", delayMs: operatorRetry, reason: err.message };
+        case "window_closed":
+        case "permanent":
+          ctx.commit(() => markFailed(id, err.code, err.details ?? err.message));
+          log.warn({ code: err.code }, `send failed permanently: ${err.message}`);
+          return;
+      }
+    }
+    ctx.commit(() => recordAccepted(id, result.waMessageId));
+  };
+
+  function send(
+    to: string,
+    content: OutboundContent,
+    opts: { callbackData: string; replyTo?: string },
+  ) {
+    switch (content.kind) {
+      case "text":
+        return deps.graph.sendText(to, content.body, opts);
+      case "template":
+        return deps.graph.sendTemplate(to, content.template, opts);
+      case "media":
+        return deps.graph.sendMedia(to, content.media, opts);
+      case "buttons":
+        return deps.graph.sendButtons(to, content.body, content.buttons, opts);
+    }
+  }
+
+  function recordAccepted(id: MessageId, waMessageId: string) {
+    db.update(messages)
+      .set({ waMessageId, status: "accepted", statusAt: now(), updatedAt: now() })
+      .where(and(eq(messages.id, id)))
+      .run();
+    // Statuses that arrived before we knew the wamid were kept; apply them now, in order.
+    const early = db
+      .select()
+      .from(statusEvents)
+      .where(eq(statusEvents.waMessageId, waMessageId))
+      .all();
+    for (const ev of early) {
+      db.delete(statusEvents).where(eq(statusEvents.id, ev.id)).run();
+      const update: StatusUpdate = {
+        waMessageId: ev.waMessageId as StatusUpdate["waMessageId"],
+        status: ev.status as StatusUpdate["status"],
+        at: ev.at,
+        recipientId: null,
+        callbackData: ev.callbackData,
+        errors:
+          ev.errorCode === null
+            ? []
+            : [
+                {
+                  code: ev.errorCode,
+                  title: ev.errorTitle,
+                  message: null,
+                  details: ev.errorDetail,
+                },
+              ],
+        pricingCategory: null,
+        raw: ev.payload,
+      };
+      applyStatus(db, update, now());
+    }
+  }
+
+  function markFailed(id: MessageId, code: number | null, reason: string) {
+    db.update(messages)
+      .set({
+        status: "failed",
+        errorCode: code,
+        errorDetail: reason,
+        statusAt: now(),
+        updatedAt: now(),
+      })
+      .where(eq(messages.id, id))
+      .run();
+    deps.onFailed?.(id, code, reason);
+  }
+}

@@ -1,0 +1,63 @@
+import type { ConversationId, MessageId } from "../core/ids.ts";
+import type { JobHandler } from "../jobs/types.ts";
+import type { Logger } from "../logger.ts";
+import type { Db } from "../store/db.ts";
+import { getConversation } from "../store/repositories/conversations.ts";
+import { markHandled, unhandledInbound } from "../store/repositories/messages.ts";
+import type { GraphClient } from "../whatsapp/graph/client.ts";
+import { GraphApiError } from "../whatsapp/graph/errors.ts";
+import type { TurnProcessor } from "./types.ts";
+
+export interface TurnJobPayload {
+  conversationId: ConversationId;
+}
+
+export interface TurnJobDeps {
+  db: Db;
+  graph: Pick<GraphClient, "markRead">;
+  processor: TurnProcessor;
+  logger: Logger;
+}
+
+/**
+ * The `turn` job: takes the conversation's unhandled customer messages, marks the newest read
+ * (the blue ticks tell the customer we got it), hands the turn to the processor, and commits the
+ * processor's writes together with "handled" and the job's completion.
+ */
+export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
+  return async (job, ctx) => {
+    const conversation = getConversation(deps.db, job.payload.conversationId);
+    if (!conversation) {
+      deps.logger.warn(
+        { conversationId: job.payload.conversationId },
+        "turn for an unknown conversation: nothing to do",
+      );
+      return;
+    }
+    const messages = unhandledInbound(deps.db, conversation.id);
+    // An earlier turn of a burst may already have handled everything.
+    if (messages.length === 0) return;
+    const newest = messages.at(-1)!;
+    if (newest.waMessageId) {
+      try {
+        await deps.graph.markRead(newest.waMessageId);
+      } catch (err) {
+        // Read receipts are a courtesy: only a transient failure is worth retrying the turn for.
+        if (err instanceof GraphApiError && err.retryable) throw err;
+        deps.logger.warn(
+          { err, conversationId: conversation.id },
+          "could not mark message as read; continuing",
+        );
+      }
+    }
+    const apply = await deps.processor.process({ conversation, messages }, ctx.signal);
+    ctx.commit(() => {
+      apply?.();
+      markHandled(
+        deps.db,
+        messages.map((m) => m.id as MessageId),
+        Date.now(),
+      );
+    });
+  };
+}
