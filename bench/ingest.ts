@@ -1,0 +1,151 @@
+// Webhook ingest throughput and latency, against a bare Hono endpoint in the same run.
+// Usage: npm run bench:ingest [-- --json] [--seconds N] [--concurrency N]
+import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
+import { APP_SECRET } from "../test/helpers/harness.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "16" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const seconds = Number(args.seconds);
+const concurrency = Number(args.concurrency);
+
+interface Result {
+  perS: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const tsx = import.meta.resolve("tsx");
+const serverScript = join(import.meta.dirname, "ingest-server.ts");
+
+async function startTarget(
+  mode: "bare" | "webhook",
+): Promise<{ proc: ChildProcess; port: number }> {
+  const flags = args.profile ? ["--cpu-prof", "--cpu-prof-dir=bench/profiles"] : [];
+  const proc = spawn(process.execPath, [...flags, "--import", tsx, serverScript, mode], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once("line", (l) => resolve(JSON.parse(l).port));
+    proc.once("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { proc, port };
+}
+
+// Pre-built, signed deliveries: distinct message ids from 500 customers, as in real traffic.
+function buildBodies(n: number): { body: Buffer; signature: string }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const body = serializeLikeMeta(
+      textMessage(`Halo kak, pesanan #${i} sudah dikirim belum? 🙏`, {
+        from: `62812${String(i % 500).padStart(6, "0")}`,
+        id: `wamid.bench${Date.now()}x${i}`,
+      }),
+    );
+    return { body: Buffer.from(body), signature: signLikeMeta(APP_SECRET, body) };
+  });
+}
+
+async function load(port: number, durationMs: number): Promise<Result> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const bodies = buildBodies(Math.ceil((durationMs / 1000) * 20_000));
+  let next = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  const deadline = performance.now() + durationMs;
+  const post = (b: { body: Buffer; signature: string }) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          port,
+          host: "127.0.0.1",
+          method: "POST",
+          path: "/webhooks/whatsapp",
+          headers: {
+            "content-type": "application/json",
+            "content-length": b.body.length,
+            "x-hub-signature-256": b.signature,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.end(b.body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const b = bodies[next++ % bodies.length]!;
+        const t = performance.now();
+        const status = await post(b);
+        latencies.push(performance.now() - t);
+        if (status !== 200) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { perS: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors };
+}
+
+async function measure(mode: "bare" | "webhook"): Promise<Result> {
+  const { proc, port } = await startTarget(mode);
+  try {
+    await load(port, 1000); // warm-up: JIT, SQLite page cache
+    return await load(port, seconds * 1000);
+  } finally {
+    const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGTERM");
+    await exited;
+  }
+}
+
+const baseline = await measure("bare");
+const webhook = await measure("webhook");
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+const out = {
+  deliveries_per_s: round(webhook.perS, 0),
+  p50_ms: round(webhook.p50),
+  p99_ms: round(webhook.p99),
+  baseline_per_s: round(baseline.perS, 0),
+  baseline_p50_ms: round(baseline.p50),
+  baseline_p99_ms: round(baseline.p99),
+  ratio: round(webhook.perS / baseline.perS, 3),
+  errors: webhook.errors + baseline.errors,
+  concurrency,
+  seconds,
+  cpus: cpus().length,
+  node: process.version,
+};
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+} else {
+  console.log(
+    `webhook ingest: ${out.deliveries_per_s} deliveries/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms`,
+  );
+  console.log(
+    `bare Hono:      ${out.baseline_per_s} requests/s, p50 ${out.baseline_p50_ms} ms, p99 ${out.baseline_p99_ms} ms`,
+  );
+  console.log(
+    `ratio ${out.ratio} (target ≥ 0.4), errors ${out.errors}, concurrency ${concurrency}, ${seconds} s each`,
+  );
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { type GraphEmulator, startGraphEmulator } from "../../src/emulators/graph.ts";
+import {
+  createMetaWebhookSender,
+  type MetaWebhookSender,
+} from "../../src/emulators/meta-webhook.ts";
+import { createLogger } from "../../src/logger.ts";
+import { type Service, type ServiceOverrides, startService } from "../../src/service.ts";
+
+export const APP_SECRET = "test-app-secret";
+export const VERIFY_TOKEN = "test-verify-token";
+export const ACCESS_TOKEN = "test-access-token";
+export const PHONE_NUMBER_ID = "106540352242922";
+
+/** The environment a test service runs with, pointing at the emulators. */
+export function testEnv(
+  graphUrl: string,
+  dir: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PORT: "0",
+    DATABASE_PATH: join(dir, "jembatan.sqlite"),
+    LOG_LEVEL: "debug",
+    WHATSAPP_APP_SECRET: APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+    WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+    WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
+    WHATSAPP_GRAPH_URL: graphUrl,
+    WHATSAPP_TIMEOUT_MS: "2000",
+    SLACK_BOT_TOKEN: "xoxb-test",
+    SLACK_SIGNING_SECRET: "slack-signing-secret",
+    SLACK_ESCALATION_CHANNEL: "C0ESCALATE",
+    JOB_POLL_MS: "20",
+    JOB_BURST_MS: "0",
+    ...extra,
+  };
+}
+
+/** A service started in this process against a Graph emulator, with a fresh database file. */
+export interface Harness {
+  service: Service;
+  graph: GraphEmulator;
+  meta: MetaWebhookSender;
+  config: Config;
+  logs: Record<string, unknown>[];
+  webhookUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  extraEnv: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "jembatan-e2e-"));
+  const graph = await startGraphEmulator({
+    accessToken: ACCESS_TOKEN,
+    phoneNumberId: PHONE_NUMBER_ID,
+  });
+  const config = loadConfig(testEnv(graph.url, dir, extraEnv));
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
+      cb();
+    },
+  });
+  const service = await startService(config, createLogger("debug", sink), overrides);
+  const webhookUrl = `${service.url}/webhooks/whatsapp`;
+  return {
+    service,
+    graph,
+    config,
+    logs,
+    webhookUrl,
+    meta: createMetaWebhookSender({ targetUrl: webhookUrl, appSecret: APP_SECRET }),
+    async close() {
+      await service.stop(2000);
+      await graph.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Row counts of every table: "nothing changed" means these are equal before and after. */
+export function tableCounts(service: Service): Record<string, number> {
+  const client = service.db.$client;
+  const tables = client
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+    )
+    .all() as { name: string }[];
+  return Object.fromEntries(
+    tables.map(({ name }) => [
+      name,
+      (client.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n,
+    ]),
+  );
+}
