@@ -212,6 +212,25 @@ describe("WhatsApp webhook (service on 127.0.0.1, real SQLite file)", () => {
       expect(tableCounts(h.service)).toEqual(before);
     });
 
+    it("413 for a chunked body over 3 MB (no Content-Length to trust)", async () => {
+      const before = tableCounts(h.service);
+      const chunk = new TextEncoder().encode("x".repeat(1024 * 1024));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 4; i++) controller.enqueue(chunk);
+          controller.close();
+        },
+      });
+      const res = await fetch(h.webhookUrl, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", "x-hub-signature-256": "sha256=00" },
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(tableCounts(h.service)).toEqual(before);
+    });
+
     it("413 for a body over 3 MB", async () => {
       const before = tableCounts(h.service);
       const res = await h.meta.send(textMessage("x".repeat(3 * 1024 * 1024 + 10)));

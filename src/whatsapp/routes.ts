@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app.ts";
 import type { Db } from "../store/db.ts";
-import { type IngestOptions, type IngestResult, ingestDelivery } from "./ingest.ts";
+import type { IngestOptions, IngestResult } from "./ingest.ts";
+import { createIngestBatcher } from "./ingest-batcher.ts";
 import { parseDelivery } from "./webhook/normalize.ts";
 import { verifyMetaSignature } from "./webhook/signature.ts";
 
@@ -17,6 +18,7 @@ export interface WhatsAppRoutesOptions {
 /** `GET|POST /webhooks/whatsapp`: Meta's verification handshake and signed deliveries. */
 export function createWhatsAppRoutes(opts: WhatsAppRoutesOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const batcher = createIngestBatcher(opts.db, opts.ingest);
 
   app.get("/", (c) => {
     const mode = c.req.query("hub.mode");
@@ -63,7 +65,7 @@ export function createWhatsAppRoutes(opts: WhatsAppRoutesOptions): Hono<AppEnv> 
         { code: e.code, title: e.title, details: e.details },
         "whatsapp reported a system error",
       );
-    const result = ingestDelivery(opts.db, delivery, opts.ingest);
+    const result = await batcher.ingest(delivery);
     log.debug({ ...result }, "whatsapp delivery stored");
     opts.onIngested?.(result);
     return c.json({ ok: true });
