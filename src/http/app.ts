@@ -16,7 +16,8 @@ export interface HttpAppOptions {
 
 export type AppEnv = { Variables: { requestId: string; logger: Logger } };
 
-const tooLarge = (c: Context) => c.json({ error: "payload_too_large", maxBytes: MAX_BODY_BYTES }, 413);
+const tooLarge = (c: Context) =>
+  c.json({ error: "payload_too_large", maxBytes: MAX_BODY_BYTES }, 413);
 
 /**
  * The root HTTP app: request ids, access logs, the body size limit, `/healthz`, and the
