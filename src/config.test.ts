@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadAiConfig, loadConfig, loadDatabasePath } from "./config.ts";
 
 const minimal = {
   WHATSAPP_APP_SECRET: "app-secret-value",
@@ -99,6 +99,45 @@ describe("loadConfig", () => {
   it("does not need a signing secret in Socket Mode", () => {
     const { SLACK_SIGNING_SECRET: _, ...rest } = minimal;
     expect(loadConfig({ ...rest, SLACK_APP_TOKEN: "xapp-1-abc" }).slack.signingSecret).toBeNull();
+  });
+});
+
+describe("AI settings", () => {
+  it("has documented defaults", () => {
+    expect(loadConfig(minimal).ai).toEqual({
+      promptFile: "prompts/business.example.md",
+      knowledgeDir: "knowledge",
+      confidenceThreshold: 0.6,
+      memoryTurns: 6,
+      answerCacheTtlMs: 6 * 3600_000,
+      rateLimitPerMinute: 30,
+      dailyTokenBudget: 20_000_000,
+      timeoutMs: 20_000,
+      maxRetries: 2,
+      breakerFailures: 5,
+      breakerCooldownMs: 30_000,
+    });
+  });
+
+  it("reads and range-checks them", () => {
+    const c = loadConfig({ ...minimal, AI_CONFIDENCE_THRESHOLD: "0.75", AI_MAX_RETRIES: "0" });
+    expect(c.ai.confidenceThreshold).toBe(0.75);
+    expect(c.ai.maxRetries).toBe(0);
+    expect(problems({ ...minimal, AI_CONFIDENCE_THRESHOLD: "1.5" })[0]).toMatch(
+      /^AI_CONFIDENCE_THRESHOLD:/,
+    );
+  });
+
+  it("reads the AI settings alone for the eval and cost commands", () => {
+    const c = loadAiConfig({ ANTHROPIC_API_KEY: "sk-ant-x", AI_MEMORY_TURNS: "3" });
+    expect(c.anthropic.apiKey).toBe("sk-ant-x");
+    expect(c.anthropic.modelFast).toBe("claude-haiku-5-5");
+    expect(c.ai.memoryTurns).toBe(3);
+  });
+
+  it("gives operator commands the database path without the rest", () => {
+    expect(loadDatabasePath({})).toBe("db/jembatan.sqlite");
+    expect(loadDatabasePath({ DATABASE_PATH: "/tmp/x.sqlite" })).toBe("/tmp/x.sqlite");
   });
 });
 

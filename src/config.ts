@@ -6,6 +6,8 @@ const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1));
 const optStr = () => z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const num = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().min(min).max(max).default(def));
 const url = (def: string) => z.preprocess(emptyToUndefined, z.url().default(def));
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -48,6 +50,18 @@ export const envSchema = z.object({
   MODEL_FAST: z.preprocess(emptyToUndefined, z.string().default("claude-haiku-5-5")),
   MODEL_SMART: z.preprocess(emptyToUndefined, z.string().default("claude-sonnet-5-5")),
 
+  AI_PROMPT_FILE: z.preprocess(emptyToUndefined, z.string().default("prompts/business.example.md")),
+  AI_KNOWLEDGE_DIR: z.preprocess(emptyToUndefined, z.string().default("knowledge")),
+  AI_CONFIDENCE_THRESHOLD: num(0.6, 0, 1),
+  AI_MEMORY_TURNS: int(6, 0, 50),
+  AI_ANSWER_CACHE_TTL_MS: int(6 * 3600_000, 0),
+  AI_RATE_LIMIT_PER_MINUTE: int(30, 1, 10_000),
+  AI_DAILY_TOKEN_BUDGET: int(20_000_000, 0),
+  AI_TIMEOUT_MS: int(20_000, 100, 600_000),
+  AI_MAX_RETRIES: int(2, 0, 10),
+  AI_BREAKER_FAILURES: int(5, 1, 1000),
+  AI_BREAKER_COOLDOWN_MS: int(30_000, 0, 3600_000),
+
   JOB_BURST_MS: int(1500, 0, 60_000),
   JOB_LEASE_MS: int(60_000, 500),
   JOB_POLL_MS: int(250, 10, 60_000),
@@ -84,6 +98,30 @@ export interface Config {
     baseUrl: string | null;
     modelFast: string;
     modelSmart: string;
+  };
+  ai: {
+    /** Business prompt file (Markdown sections), resolved against the working directory. */
+    promptFile: string;
+    /** Folder of Markdown FAQ files indexed into SQLite FTS5. */
+    knowledgeDir: string;
+    /** Below this confidence the AI hands the conversation to a human. */
+    confidenceThreshold: number;
+    /** Customer/assistant exchanges replayed verbatim; older ones are summarised. */
+    memoryTurns: number;
+    /** How long a reusable fast-tier answer is kept (0 disables the answer cache). */
+    answerCacheTtlMs: number;
+    /** Customer messages per contact per minute before a human takes over. */
+    rateLimitPerMinute: number;
+    /** Model tokens per UTC day before every conversation goes to a human (0 = no limit). */
+    dailyTokenBudget: number;
+    /** Timeout of one model request. */
+    timeoutMs: number;
+    /** SDK retries of one model request (429, 5xx, connection errors). */
+    maxRetries: number;
+    /** Consecutive failed calls of a tier that open its circuit breaker. */
+    breakerFailures: number;
+    /** How long an open breaker skips the tier before one trial call. */
+    breakerCooldownMs: number;
   };
   jobs: {
     burstMs: number;
@@ -153,6 +191,19 @@ function toConfig(e: Env): Config {
       modelFast: e.MODEL_FAST,
       modelSmart: e.MODEL_SMART,
     },
+    ai: {
+      promptFile: e.AI_PROMPT_FILE,
+      knowledgeDir: e.AI_KNOWLEDGE_DIR,
+      confidenceThreshold: e.AI_CONFIDENCE_THRESHOLD,
+      memoryTurns: e.AI_MEMORY_TURNS,
+      answerCacheTtlMs: e.AI_ANSWER_CACHE_TTL_MS,
+      rateLimitPerMinute: e.AI_RATE_LIMIT_PER_MINUTE,
+      dailyTokenBudget: e.AI_DAILY_TOKEN_BUDGET,
+      timeoutMs: e.AI_TIMEOUT_MS,
+      maxRetries: e.AI_MAX_RETRIES,
+      breakerFailures: e.AI_BREAKER_FAILURES,
+      breakerCooldownMs: e.AI_BREAKER_COOLDOWN_MS,
+    },
     jobs: {
       burstMs: e.JOB_BURST_MS,
       leaseMs: e.JOB_LEASE_MS,
@@ -164,11 +215,56 @@ function toConfig(e: Env): Config {
 }
 
 /**
+ * Only the database path, for operator commands (`npm run ai`) that must work with nothing else
+ * configured.
+ */
+export function loadDatabasePath(env: Record<string, string | undefined>): string {
+  const parsed = envSchema.shape.DATABASE_PATH.safeParse(env.DATABASE_PATH);
+  if (!parsed.success) throw new ConfigError(["DATABASE_PATH: must be a file path"]);
+  return parsed.data;
+}
+
+/** The model and AI settings alone (for `npm run eval` and `npm run bench:cost`). */
+export function loadAiConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<Config, "anthropic" | "ai"> {
+  const schema = envSchema.pick({
+    ANTHROPIC_API_KEY: true,
+    ANTHROPIC_BASE_URL: true,
+    MODEL_FAST: true,
+    MODEL_SMART: true,
+    AI_PROMPT_FILE: true,
+    AI_KNOWLEDGE_DIR: true,
+    AI_CONFIDENCE_THRESHOLD: true,
+    AI_MEMORY_TURNS: true,
+    AI_ANSWER_CACHE_TTL_MS: true,
+    AI_RATE_LIMIT_PER_MINUTE: true,
+    AI_DAILY_TOKEN_BUDGET: true,
+    AI_TIMEOUT_MS: true,
+    AI_MAX_RETRIES: true,
+    AI_BREAKER_FAILURES: true,
+    AI_BREAKER_COOLDOWN_MS: true,
+  });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`),
+    );
+  const { anthropic, ai } = toConfig(parsed.data as Env);
+  return { anthropic, ai };
+}
+
+/** Reads `.env` in the working directory into the process environment when present. */
+export function loadEnvFile(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = `${cwd}/.env`;
+  if (existsSync(file)) process.loadEnvFile(file);
+  return process.env;
+}
+
+/**
  * Reads the process environment, merged over `.env` in the working directory when present
  * (real environment variables win). The only place that touches `process.env`.
  */
 export function loadConfigFromProcess(cwd = process.cwd()): Config {
-  const file = `${cwd}/.env`;
-  if (existsSync(file)) process.loadEnvFile(file);
-  return loadConfig(process.env);
+  return loadConfig(loadEnvFile(cwd));
 }

@@ -1,13 +1,21 @@
 import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
+import { createAnthropicModel } from "./ai/anthropic-client.ts";
+import { CircuitBreaker } from "./ai/circuit-breaker.ts";
+import { createDefaultHandoffJob, HANDOFF_JOB, type HandoffPayload } from "./ai/handoff.ts";
+import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
+import type { Transcriber } from "./ai/media.ts";
+import { loadBusinessPrompt } from "./ai/prompt-file.ts";
+import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
+import { createSendJob } from "./outbound/send-job.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { createTurnJob } from "./turns/turn-job.ts";
-import { recordOnlyProcessor, type TurnProcessor } from "./turns/types.ts";
+import type { TurnProcessor } from "./turns/types.ts";
 import { createGraphClient, type GraphClient } from "./whatsapp/graph/client.ts";
 import { createWhatsAppRoutes } from "./whatsapp/routes.ts";
 
@@ -17,6 +25,7 @@ export interface Service {
   db: Db;
   graph: GraphClient;
   runner: JobRunner;
+  kb: KnowledgeBase;
   /** The bound HTTP port (useful with PORT=0). */
   port: number;
   url: string;
@@ -25,7 +34,12 @@ export interface Service {
 }
 
 export interface ServiceOverrides {
+  /** Replaces the AI responder as the turn processor. */
   processor?: TurnProcessor;
+  /** Speech to text for voice notes (no default). */
+  transcriber?: Transcriber;
+  /** The `handoff` job's handler (the Slack side); default: log it. */
+  handoffJob?: JobHandler<HandoffPayload>;
 }
 
 /**
@@ -46,13 +60,59 @@ export async function startService(
     businessAccountId: config.whatsapp.businessAccountId,
     timeoutMs: config.whatsapp.timeoutMs,
   });
+  const aiLogger = logger.child({ component: "ai" });
+  // The prompt is validated at start: a bad file stops the start with every problem listed.
+  const business = loadBusinessPrompt(config.ai.promptFile);
+  const kb = createKnowledgeBase({ dir: config.ai.knowledgeDir, logger: aiLogger });
+  const model = config.anthropic.apiKey
+    ? createAnthropicModel({
+        apiKey: config.anthropic.apiKey,
+        baseUrl: config.anthropic.baseUrl,
+        timeoutMs: config.ai.timeoutMs,
+        maxRetries: config.ai.maxRetries,
+      })
+    : null;
+  if (!model) {
+    aiLogger.warn(
+      "ANTHROPIC_API_KEY is not set: offline mode, answering strong knowledge-base matches only and handing off everything else",
+    );
+  }
+  const breaker = () =>
+    new CircuitBreaker({
+      failures: config.ai.breakerFailures,
+      cooldownMs: config.ai.breakerCooldownMs,
+    });
+  const responder = createResponder({
+    db,
+    graph,
+    model,
+    business,
+    kb,
+    breakers: { fast: breaker(), smart: breaker() },
+    settings: {
+      models: { fast: config.anthropic.modelFast, smart: config.anthropic.modelSmart },
+      confidenceThreshold: config.ai.confidenceThreshold,
+      memoryTurns: config.ai.memoryTurns,
+      answerCacheTtlMs: config.ai.answerCacheTtlMs,
+      rateLimitPerMinute: config.ai.rateLimitPerMinute,
+      dailyTokenBudget: config.ai.dailyTokenBudget,
+    },
+    transcriber: overrides.transcriber ?? null,
+    logger: aiLogger,
+  });
   const handlers: Record<string, JobHandler<never>> = {
     turn: createTurnJob({
       db,
       graph,
-      processor: overrides.processor ?? recordOnlyProcessor,
+      processor: overrides.processor ?? responder,
       logger: logger.child({ component: "turn" }),
     }),
+    send: createSendJob({ db, graph, logger: logger.child({ component: "send" }) }),
+    [HANDOFF_JOB]: (overrides.handoffJob ??
+      createDefaultHandoffJob({
+        db,
+        logger: logger.child({ component: "handoff" }),
+      })) as JobHandler<never>,
   };
   const runner = createJobRunner({
     db,
@@ -90,11 +150,13 @@ export async function startService(
     db,
     graph,
     runner,
+    kb,
     port,
     url: `http://127.0.0.1:${port}`,
     async stop(timeoutMs = 10_000) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runner.stop(timeoutMs);
+      kb.close();
       db.$client.close();
       logger.info("jembatan stopped");
     },

@@ -25,6 +25,7 @@ import { queueOutbound } from "../src/outbound/queue.ts";
 import { upsertContact } from "../src/store/repositories/contacts.ts";
 import { findOrOpenConversation } from "../src/store/repositories/conversations.ts";
 import { inTransaction } from "../src/store/tx.ts";
+import { recordOnlyProcessor } from "../src/turns/types.ts";
 import { type Harness, startHarness, tableCounts, VERIFY_TOKEN } from "./helpers/harness.ts";
 
 let h: Harness;
@@ -332,7 +333,8 @@ describe("WhatsApp webhook (service on 127.0.0.1, real SQLite file)", () => {
 
 describe("turn job", () => {
   beforeEach(async () => {
-    h = await startHarness({ JOB_BURST_MS: "0" });
+    // The turn job's own mechanics, without the AI responder (tested in responder.e2e.test.ts).
+    h = await startHarness({ JOB_BURST_MS: "0" }, { processor: recordOnlyProcessor });
   });
   afterEach(async () => h.close());
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ConversationState } from "../core/conversation.ts";
 import type { ContactId, ConversationId, JobId, MessageId } from "../core/ids.ts";
 import type { OutboundStatus } from "../core/status.ts";
@@ -41,6 +41,16 @@ export const conversations = sqliteTable(
     lastCustomerMessageAt: integer("last_customer_message_at"),
     summary: text("summary"),
     previousConversationId: integer("previous_conversation_id").$type<ConversationId>(),
+    /** The newest message the rolling `summary` covers (older turns are summarised, not replayed). */
+    summaryThroughMessageId: integer("summary_through_message_id").$type<MessageId>(),
+    /** Why the conversation was last handed to a human (see src/ai/handoff.ts). */
+    handoffReason: text("handoff_reason"),
+    handoffAt: integer("handoff_at"),
+    /** The confidence of the AI's last decision; a low one sends the next turn to the smart tier. */
+    lastConfidence: real("last_confidence"),
+    /** Model calls made for this conversation and what they cost (US$). */
+    aiCalls: integer("ai_calls").notNull().default(0),
+    aiCostUsd: real("ai_cost_usd").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     closedAt: integer("closed_at"),
@@ -81,6 +91,13 @@ export const messages = sqliteTable(
     statusAt: integer("status_at"),
     /** Outbound: when the last Graph API call for it started (to judge an unknown outcome). */
     sendStartedAt: integer("send_started_at"),
+    /** Inbound: the text tried to override the assistant's instructions (never obeyed). */
+    injection: integer("injection", { mode: "boolean" }).notNull().default(false),
+    /** Outbound AI replies: the tier that answered (fast, smart, kb, cache) and its confidence. */
+    aiTier: text("ai_tier"),
+    aiConfidence: real("ai_confidence"),
+    /** Cost (US$) of the model calls of the turn: on its newest customer message and its reply. */
+    costUsd: real("cost_usd"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -164,5 +181,58 @@ export const jobs = sqliteTable(
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** Every model call with its token usage and cost: the source of the daily token budget. */
+export const aiCalls = sqliteTable(
+  "ai_calls",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conversationId: integer("conversation_id").$type<ConversationId>(),
+    /** The newest customer message of the turn that made the call (calls per turn). */
+    turnMessageId: integer("turn_message_id").$type<MessageId>(),
+    purpose: text("purpose").$type<"answer" | "summary">().notNull(),
+    tier: text("tier").$type<"fast" | "smart">().notNull(),
+    model: text("model").notNull(),
+    /** ok | error | refusal | max_tokens | malformed */
+    outcome: text("outcome").notNull(),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    cacheWriteTokens: integer("cache_write_tokens").notNull().default(0),
+    cacheReadTokens: integer("cache_read_tokens").notNull().default(0),
+    costUsd: real("cost_usd").notNull().default(0),
+    latencyMs: integer("latency_ms").notNull().default(0),
+    error: text("error"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [
+    index("ai_calls_created_idx").on(t.createdAt),
+    index("ai_calls_conversation_idx").on(t.conversationId),
+  ],
+);
+
+/**
+ * Reusable fast-tier answers to commodity questions, keyed on the normalised question, the
+ * knowledge-base version and the prompt version. Never holds personal data.
+ */
+export const answerCache = sqliteTable(
+  "answer_cache",
+  {
+    key: text("key").primaryKey(),
+    question: text("question").notNull(),
+    answer: text("answer").notNull(),
+    language: text("language").notNull(),
+    hits: integer("hits").notNull().default(0),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("answer_cache_expires_idx").on(t.expiresAt)],
+);
+
+/** Monotonic counters for operators (e.g. answer-cache lookups and hits). */
+export const counters = sqliteTable("counters", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull().default(0),
   updatedAt: integer("updated_at").notNull().default(now),
 });

@@ -1,3 +1,4 @@
+import type { ConversationState } from "../core/conversation.ts";
 import type { ConversationId } from "../core/ids.ts";
 import { refreshWindow } from "../core/window.ts";
 import { enqueueJob } from "../jobs/repository.ts";
@@ -11,7 +12,7 @@ import {
 import { applyStatus, insertInbound, type StatusApplied } from "../store/repositories/messages.ts";
 import { upsertTemplateStatus } from "../store/repositories/templates.ts";
 import { inTransaction } from "../store/tx.ts";
-import type { NormalizedDelivery } from "./webhook/types.ts";
+import type { NormalizedDelivery, StatusUpdate } from "./webhook/types.ts";
 
 /** Burst handling: customer messages this close together are answered as one turn. */
 export interface IngestOptions {
@@ -20,6 +21,8 @@ export interface IngestOptions {
   maxBurstMs: number;
   /** Attempts before a turn job is given up as dead. */
   maxAttempts: number;
+  /** Called inside the transaction for each status that moved an outbound message forward. */
+  onStatusApplied?: (db: Db, update: StatusUpdate) => void;
 }
 
 /** What one delivery changed, for logs and tests. */
@@ -56,7 +59,8 @@ export function ingestDelivery(
       templates: 0,
       conversations: [],
     };
-    const touched = new Set<ConversationId>();
+    // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
+    const touched = new Map<ConversationId, ConversationState>();
     for (const msg of delivery.messages) {
       const contact = upsertContact(db, msg.sender, now);
       if (!contact) {
@@ -77,15 +81,21 @@ export function ingestDelivery(
         Math.max(conversation.lastCustomerMessageAt ?? 0, msg.sentAt),
         now,
       );
-      touched.add(conversation.id);
+      touched.set(conversation.id, conversation.state);
     }
-    for (const conversationId of touched) scheduleTurn(db, conversationId, opts, now);
-    for (const status of delivery.statuses) result.statuses[applyStatus(db, status, now)]++;
+    for (const [conversationId, state] of touched) {
+      scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
+    }
+    for (const status of delivery.statuses) {
+      const applied = applyStatus(db, status, now);
+      result.statuses[applied]++;
+      if (applied === "applied") opts.onStatusApplied?.(db, status);
+    }
     for (const template of delivery.templates) {
       upsertTemplateStatus(db, template, now);
       result.templates++;
     }
-    result.conversations = [...touched];
+    result.conversations = [...touched.keys()];
     return result;
   });
 }
@@ -98,6 +108,7 @@ export function ingestDelivery(
 function scheduleTurn(
   db: Db,
   conversationId: ConversationId,
+  burstMs: number,
   opts: IngestOptions,
   now: number,
 ): void {
@@ -111,7 +122,7 @@ function scheduleTurn(
   if (waiting) {
     const runAt = Math.max(
       waiting.runAt,
-      Math.min(now + opts.burstMs, waiting.createdAt + opts.maxBurstMs),
+      Math.min(now + burstMs, waiting.createdAt + opts.maxBurstMs),
     );
     if (runAt !== waiting.runAt)
       prepared(db, "UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?").run(
@@ -127,7 +138,7 @@ function scheduleTurn(
       kind: "turn",
       payload: { conversationId },
       orderKey: key,
-      runAt: now + opts.burstMs,
+      runAt: now + burstMs,
       maxAttempts: opts.maxAttempts,
     },
     now,

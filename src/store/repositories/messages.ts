@@ -114,3 +114,8 @@ export function applyStatus(db: Db, update: StatusUpdate, now: number): StatusAp
 export function getMessage(db: Db, id: MessageId): MessageRow | undefined {
   return db.select().from(messages).where(eq(messages.id, id)).get();
 }
+
+/** Loads a message by its WhatsApp id. */
+export function messageByWaId(db: Db, waMessageId: string): MessageRow | undefined {
+  return db.select().from(messages).where(eq(messages.waMessageId, waMessageId)).get();
+}

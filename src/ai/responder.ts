@@ -1,0 +1,445 @@
+import { eq } from "drizzle-orm";
+import { aiMayAnswer } from "../core/conversation.ts";
+import type { MessageId } from "../core/ids.ts";
+import { detectLanguage } from "../core/language.ts";
+import { routeTier } from "../core/router.ts";
+import { detectTriggers } from "../core/triggers.ts";
+import type { Logger } from "../logger.ts";
+import { queueOutbound } from "../outbound/queue.ts";
+import type { Db } from "../store/db.ts";
+import { prepared } from "../store/prepared.ts";
+import { type ContactRow, getContact } from "../store/repositories/contacts.ts";
+import { type ConversationRow, getConversation } from "../store/repositories/conversations.ts";
+import { contacts, conversations, messages } from "../store/schema.ts";
+import type { Turn, TurnProcessor } from "../turns/types.ts";
+import type { GraphClient } from "../whatsapp/graph/client.ts";
+import { cacheKey, hasPersonalData, lookupAnswer, storeAnswer } from "./answer-cache.ts";
+import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
+import { type CallRecord, recordCall, type Tier } from "./call-log.ts";
+import { type CannedText, canned, type Lang } from "./canned.ts";
+import type { CircuitBreaker } from "./circuit-breaker.ts";
+import { costUsd } from "./cost.ts";
+import { type AnswerOutcome, answerWithFallback } from "./fallback.ts";
+import { checkGuards } from "./guards.ts";
+import { type HandoffReason, requestHandoff } from "./handoff.ts";
+import { getAiSwitch } from "./kill-switch.ts";
+import type { KnowledgeBase } from "./knowledge-base.ts";
+import { buildTurnContent, type Transcriber } from "./media.ts";
+import { loadHistory, splitMemory, summaryRequest } from "./memory.ts";
+import { buildPrompt, KB_INLINE_MAX_CHARS } from "./prompt.ts";
+import type { BusinessPrompt } from "./prompt-file.ts";
+
+/** The responder's settings (from Config.ai and the model ids). */
+export interface ResponderSettings {
+  models: Record<Tier, string>;
+  confidenceThreshold: number;
+  memoryTurns: number;
+  answerCacheTtlMs: number;
+  rateLimitPerMinute: number;
+  dailyTokenBudget: number;
+}
+
+export interface ResponderDeps {
+  db: Db;
+  /** For customer images and PDFs; null to describe media as text only. */
+  graph: Pick<GraphClient, "downloadMedia"> | null;
+  /** Null = offline mode (no ANTHROPIC_API_KEY). */
+  model: ModelPort | null;
+  business: BusinessPrompt;
+  kb: KnowledgeBase;
+  breakers: Record<Tier, CircuitBreaker>;
+  settings: ResponderSettings;
+  transcriber?: Transcriber | null;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What a turn ends with, applied in the turn job's commit. */
+type Action =
+  | { kind: "none" }
+  | { kind: "optout" }
+  | { kind: "notice"; text: string }
+  | AnswerOutcome;
+
+interface TurnFacts {
+  conversation: ConversationRow;
+  contact: ContactRow;
+  ids: MessageId[];
+  injectionIds: MessageId[];
+  language: Lang;
+  customerText: string;
+  calls: CallRecord[];
+  summary: { text: string; through: MessageId } | null;
+  firstReply: boolean;
+  /** Where to store a fast-tier answer for reuse (null: not cacheable). */
+  cacheKey: string | null;
+}
+
+/** A previous answer below this (threshold + margin) sends the next turn to the smart tier. */
+const LOW_CONFIDENCE_MARGIN = 0.15;
+
+/**
+ * The AI responder: the turn processor for conversations in state `bot`.
+ *
+ * Everything remote (media downloads, model calls) happens in `process`; what the turn changes
+ * (the reply or notice queued for sending, the handoff, the opt-out, flags, summary) is returned as
+ * one function the turn job commits together with its completion. That function re-reads the
+ * conversation: if a human took over while the model was thinking, nothing is sent. A crash
+ * before the commit leaves no trace but the recorded model calls, and the turn runs again.
+ *
+ * Order of the checks, cheapest and most certain first: conversation state → opt-out → explicit
+ * request for a person → kill switch → rate limit and token budget → media → memory → answer
+ * cache → models with the fallback chain (see fallback.ts).
+ */
+export function createResponder(deps: ResponderDeps): TurnProcessor {
+  const { db, logger, settings } = deps;
+  const clock = deps.now ?? Date.now;
+
+  return {
+    async process(turn: Turn, signal: AbortSignal) {
+      const now = clock();
+      const conversation = getConversation(db, turn.conversation.id);
+      if (!conversation || !aiMayAnswer(conversation.state)) {
+        logger.debug(
+          { conversationId: turn.conversation.id, state: conversation?.state },
+          "conversation is not with the AI: responder does nothing",
+        );
+        return undefined;
+      }
+      const contact = getContact(db, conversation.contactId);
+      if (!contact) return undefined;
+      const log = logger.child({ conversationId: conversation.id });
+
+      const triggers = turn.messages.map((m) => ({ id: m.id, t: detectTriggers(m.text) }));
+      const customerText = turn.messages.map((m) => m.text).join("\n");
+      const facts: TurnFacts = {
+        conversation,
+        contact,
+        ids: turn.messages.map((m) => m.id),
+        injectionIds: triggers.filter((x) => x.t.injection).map((x) => x.id),
+        language: detectLanguage(customerText, contact.language === "en" ? "en" : "id"),
+        customerText,
+        calls: [],
+        summary: null,
+        firstReply: false,
+        cacheKey: null,
+      };
+      const handoff = (reason: HandoffReason, notice: CannedText, detail: string | null) =>
+        commitFn(facts, {
+          kind: "handoff",
+          reason,
+          detail,
+          confidence: null,
+          language: facts.language,
+          notice,
+        });
+
+      if (triggers.some((x) => x.t.optOut)) return commitFn(facts, { kind: "optout" });
+      const human = triggers.find((x) => x.t.humanRequest)?.t.humanRequest;
+      if (human) return handoff("customer_request", "handoff", human.evidence);
+      if (getAiSwitch(db) === "off") return handoff("ai_off", "aiOff", null);
+      const trip = checkGuards(
+        db,
+        contact.id,
+        { ratePerMinute: settings.rateLimitPerMinute, dailyTokenBudget: settings.dailyTokenBudget },
+        now,
+      );
+      if (trip) return handoff(trip, "busy", null);
+
+      const content = await buildTurnContent(
+        turn.messages,
+        { graph: deps.graph, transcriber: deps.transcriber ?? null, logger: log },
+        signal,
+      );
+      if (content.readable === 0) {
+        return commitFn(
+          facts,
+          content.unreadable > 0
+            ? { kind: "notice", text: canned("askForText", facts.language) }
+            : { kind: "none" },
+        );
+      }
+
+      deps.kb.refresh();
+      const question = content.text || customerText;
+      const onCall = (c: CallRecord) => {
+        facts.calls.push(c);
+        recordCall(db, conversation.id, facts.ids.at(-1) ?? null, c, clock());
+      };
+
+      // Memory: recent exchanges verbatim, older ones folded into the rolling summary.
+      const history = loadHistory(db, conversation.id, new Set(facts.ids));
+      const memory = splitMemory(
+        history,
+        settings.memoryTurns,
+        conversation.summaryThroughMessageId,
+      );
+      let verbatim = memory.verbatim;
+      let summary = conversation.summary;
+      if (memory.toSummarise.length > 0) {
+        const refreshed = await refreshSummary(summary, memory.toSummarise, signal, onCall);
+        if (refreshed) {
+          summary = refreshed;
+          facts.summary = { text: refreshed, through: memory.toSummarise.at(-1)!.id };
+        } else verbatim = [...memory.toSummarise, ...verbatim];
+      }
+      const previousSummary = conversation.previousConversationId
+        ? (getConversation(db, conversation.previousConversationId)?.summary ?? null)
+        : null;
+
+      facts.firstReply = !prepared(
+        db,
+        "SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'out' AND author = 'bot' LIMIT 1",
+      ).get(conversation.id);
+      const route = routeTier({
+        text: question,
+        turnCount: history.filter((h) => h.role === "user").length + 1,
+        previousLowConfidence:
+          conversation.lastConfidence !== null &&
+          conversation.lastConfidence < settings.confidenceThreshold + LOW_CONFIDENCE_MARGIN,
+        hasMedia: content.hasMedia,
+      });
+
+      // The answer cache: only standalone commodity questions without personal data.
+      const names = [contact.profileName ?? ""];
+      const scope = {
+        language: facts.language,
+        kbVersion: deps.kb.version,
+        promptVersion: deps.business.version,
+      };
+      const reusable =
+        settings.answerCacheTtlMs > 0 &&
+        !content.hasMedia &&
+        facts.injectionIds.length === 0 &&
+        !hasPersonalData(question, names);
+      const key = reusable ? cacheKey(question, scope) : null;
+      if (key && route.tier === "fast" && history.length === 0) {
+        facts.cacheKey = key;
+        const hit = lookupAnswer(db, key, now);
+        if (hit) {
+          log.info("answered from the answer cache");
+          return commitFn(facts, {
+            kind: "reply",
+            text: hit,
+            source: "cache",
+            confidence: null,
+            language: facts.language,
+            reason: "answer_cache",
+          });
+        }
+      }
+
+      const injection = triggers.find((x) => x.t.injection)?.t.injection?.evidence ?? null;
+      const prompt = buildPrompt({
+        business: deps.business,
+        contact,
+        language: facts.language,
+        knowledge: deps.kb.fullText(KB_INLINE_MAX_CHARS),
+        hits: deps.kb.search(question, { limit: 3, language: facts.language }),
+        summary,
+        previousSummary,
+        history: verbatim,
+        turn: content.blocks,
+        firstReply: facts.firstReply,
+        injection,
+        now,
+      });
+      const strong = content.hasMedia ? null : deps.kb.strongMatch(question, facts.language);
+      const outcome = await answerWithFallback(
+        {
+          model: deps.model,
+          models: settings.models,
+          breakers: deps.breakers,
+          threshold: settings.confidenceThreshold,
+          logger: log,
+        },
+        {
+          prompt,
+          firstTier: route.tier,
+          language: facts.language,
+          kbAnswer: strong?.entry.answer ?? null,
+          cachedAnswer: () => (key ? lookupAnswer(db, key, clock()) : null),
+          signal,
+          onCall,
+        },
+      );
+      const cost = facts.calls.reduce((s, c) => s + c.costUsd, 0);
+      log.info(
+        {
+          route: route.tier,
+          routeReasons: route.reasons,
+          outcome: outcome.kind,
+          source: outcome.kind === "reply" ? outcome.source : undefined,
+          reason: outcome.reason,
+          calls: facts.calls.length,
+          costUsd: cost,
+        },
+        "turn decided",
+      );
+      return commitFn(facts, outcome);
+    },
+  };
+
+  async function refreshSummary(
+    previous: string | null,
+    items: Parameters<typeof summaryRequest>[2],
+    signal: AbortSignal,
+    onCall: (c: CallRecord) => void,
+  ): Promise<string | null> {
+    const breaker = deps.breakers.fast;
+    if (!deps.model || !breaker.allow()) return null;
+    const req = summaryRequest(settings.models.fast, previous, items);
+    try {
+      const r = await deps.model.text(req, signal);
+      breaker.success();
+      onCall({
+        purpose: "summary",
+        tier: "fast",
+        model: req.model,
+        outcome: r.ok ? "ok" : "max_tokens",
+        usage: r.usage,
+        costUsd: costUsd(req.model, r.usage),
+        latencyMs: r.latencyMs,
+        error: null,
+      });
+      return r.ok && r.text ? r.text : null;
+    } catch (err) {
+      if (!(err instanceof ModelUnavailableError)) {
+        breaker.abandon();
+        throw err;
+      }
+      breaker.failure();
+      onCall({
+        purpose: "summary",
+        tier: "fast",
+        model: req.model,
+        outcome: "error",
+        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
+        costUsd: 0,
+        latencyMs: err.latencyMs,
+        error: err.message.slice(0, 500),
+      });
+      return null;
+    }
+  }
+
+  /** The turn's writes, committed by the turn job together with its completion. */
+  function commitFn(f: TurnFacts, action: Action): () => void {
+    return () => {
+      const now = clock();
+      for (const id of f.injectionIds)
+        db.update(messages).set({ injection: true }).where(eq(messages.id, id)).run();
+      const fresh = getConversation(db, f.conversation.id);
+      if (!fresh || !aiMayAnswer(fresh.state)) {
+        logger.info(
+          { conversationId: f.conversation.id, state: fresh?.state, action: action.kind },
+          "a human took over while the AI was answering: its reply is not sent",
+        );
+        return;
+      }
+      const contact = getContact(db, f.contact.id);
+      const optedOut = contact?.optedOutAt != null;
+      // Writing again after an opt-out is the customer reopening the conversation: we answer
+      // what they ask, and the opt-out ends (business-initiated messages may be sent again).
+      db.update(contacts)
+        .set({
+          language: f.language,
+          ...(optedOut && action.kind !== "optout" ? { optedOutAt: null } : {}),
+          updatedAt: now,
+        })
+        .where(eq(contacts.id, f.contact.id))
+        .run();
+      if (f.summary)
+        db.update(conversations)
+          .set({ summary: f.summary.text, summaryThroughMessageId: f.summary.through })
+          .where(eq(conversations.id, f.conversation.id))
+          .run();
+      const cost = f.calls.reduce((s, c) => s + c.costUsd, 0);
+      // The turn's model cost goes on the customer's newest message of the turn (and on the AI
+      // reply it produced, below); the conversation's total was counted as each call returned.
+      const turnMessage = f.ids.at(-1);
+      if (f.calls.length > 0 && turnMessage !== undefined)
+        db.update(messages).set({ costUsd: cost }).where(eq(messages.id, turnMessage)).run();
+      const send = (text: string, author: "bot" | "system", extra = {}) => {
+        const id = queueOutbound(
+          db,
+          { conversationId: f.conversation.id, author, content: { kind: "text", body: text } },
+          now,
+        );
+        db.update(messages)
+          .set({ costUsd: f.calls.length > 0 ? cost : null, ...extra })
+          .where(eq(messages.id, id))
+          .run();
+        return id;
+      };
+
+      switch (action.kind) {
+        case "none":
+          return;
+        case "optout":
+          if (!optedOut) {
+            db.update(contacts)
+              .set({ optedOutAt: now, updatedAt: now })
+              .where(eq(contacts.id, f.contact.id))
+              .run();
+            send(canned("optOut", f.language), "system");
+          }
+          return;
+        case "notice":
+          send(action.text, "system");
+          return;
+        case "reply": {
+          const text = f.firstReply
+            ? `${canned("disclosure", action.language)}\n\n${action.text}`
+            : action.text;
+          send(text, "bot", { aiTier: action.source, aiConfidence: action.confidence });
+          if (action.confidence !== null)
+            db.update(conversations)
+              .set({ lastConfidence: action.confidence })
+              .where(eq(conversations.id, f.conversation.id))
+              .run();
+          if (
+            action.source === "fast" &&
+            f.cacheKey &&
+            settings.answerCacheTtlMs > 0 &&
+            !hasPersonalData(action.text, [f.contact.profileName ?? ""])
+          ) {
+            storeAnswer(
+              db,
+              {
+                key: f.cacheKey,
+                question: f.customerText,
+                answer: action.text,
+                language: action.language,
+              },
+              settings.answerCacheTtlMs,
+              now,
+            );
+          }
+          return;
+        }
+        case "handoff":
+          // A plain handoff's bridge message ("a person will reply") is the handoff job's: the
+          // Slack side adds the expected wait. Special situations are explained here.
+          if (action.notice !== "handoff") send(canned(action.notice, action.language), "system");
+          if (action.confidence !== null)
+            db.update(conversations)
+              .set({ lastConfidence: action.confidence })
+              .where(eq(conversations.id, f.conversation.id))
+              .run();
+          requestHandoff(db, {
+            conversationId: f.conversation.id,
+            reason: action.reason,
+            detail: action.detail,
+            confidence: action.confidence,
+            summary: f.summary?.text ?? fresh.summary,
+            lastCustomerText: f.customerText,
+            language: action.language,
+            customerNotified: action.notice !== "handoff",
+            at: now,
+          });
+          return;
+      }
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type AnthropicEmulator, startAnthropicEmulator } from "../src/emulators/anthropic.ts";
+import { type GraphEmulator, startGraphEmulator } from "../src/emulators/graph.ts";
+import { createMetaWebhookSender, textMessage } from "../src/emulators/meta-webhook.ts";
+import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, testEnv } from "./helpers/harness.ts";
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  exited: Promise<number | null>;
+}
+
+const root = join(import.meta.dirname, "..");
+const tsx = import.meta.resolve("tsx");
+const main = join(root, "src/main.ts");
+
+/** Starts `src/main.ts` as a real child process and waits for its "started" log line. */
+async function startChild(env: Record<string, string>): Promise<Child> {
+  const proc = spawn(process.execPath, ["--import", tsx, main], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  proc.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code) => resolve(code)),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.msg === "jembatan started") resolve(entry.port as number);
+      } catch {
+        // not a log line
+      }
+    });
+    exited.then((code) =>
+      reject(new Error(`service exited with ${code} before starting: ${stderr}`)),
+    );
+  });
+  return { proc, port, exited };
+}
+
+let dir: string;
+let graph: GraphEmulator;
+let emu: AnthropicEmulator;
+const children: Child[] = [];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "jembatan-ai-crash-"));
+  graph = await startGraphEmulator({ accessToken: ACCESS_TOKEN, phoneNumberId: PHONE_NUMBER_ID });
+  emu = await startAnthropicEmulator();
+});
+
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.proc.exitCode === null && c.proc.signalCode === null) {
+      c.proc.kill("SIGKILL");
+      await c.exited;
+    }
+  }
+  await emu.close();
+  await graph.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("AI responder crash recovery (real child processes)", () => {
+  it("sends exactly one reply after the service is SIGKILLed during a model call", async () => {
+    const env = testEnv(graph.url, dir, {
+      JOB_LEASE_MS: "1500",
+      ANTHROPIC_API_KEY: emu.apiKey,
+      ANTHROPIC_BASE_URL: emu.url,
+      AI_TIMEOUT_MS: "20000",
+      AI_MAX_RETRIES: "0",
+    });
+    emu.respond(() => ({
+      json: {
+        reply: "Toko kami buka Senin-Sabtu 09.00-21.00 WIB, Kak.",
+        handoff: false,
+        reason: "answered_from_knowledge",
+        confidence: 0.9,
+        language: "id",
+        needs_smart: false,
+      },
+    }));
+    // The first process hangs inside its model call until we kill it.
+    emu.setLatency(15_000);
+    const first = await startChild(env);
+    children.push(first);
+    const meta = createMetaWebhookSender({
+      targetUrl: `http://127.0.0.1:${first.port}/webhooks/whatsapp`,
+      appSecret: APP_SECRET,
+    });
+    expect(
+      (await meta.send(textMessage("Jam buka toko hari ini?", { id: "wamid.AI1" }))).status,
+    ).toBe(200);
+    await emu.waitFor((e) => e.requests.length === 1, 10_000);
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    expect(graph.sent).toHaveLength(0);
+
+    emu.setLatency(0);
+    const second = await startChild(env);
+    children.push(second);
+    await graph.waitFor((g) => g.sent.length === 1, 15_000);
+    // Give a duplicate every chance to show up before checking it did not.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(graph.sent).toHaveLength(1);
+    expect((graph.sent[0]!.body.text as { body: string }).body).toContain("Senin-Sabtu");
+    const db = new Database(env.DATABASE_PATH!, { readonly: true });
+    expect(db.prepare("select count(*) n from messages where direction = 'out'").get()).toEqual({
+      n: 1,
+    });
+    expect(db.prepare("select state, attempts from jobs where kind = 'turn'").all()).toEqual([
+      { state: "done", attempts: 2 },
+    ]);
+    db.close();
+    // The killed run's request and the second run's.
+    expect(emu.requests.length).toBe(2);
+
+    second.proc.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+});
