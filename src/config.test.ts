@@ -150,3 +150,36 @@ describe(".env.example", () => {
     expect(keys.sort()).toEqual(Object.keys(envSchema.shape).sort());
   });
 });
+
+describe("Slack side settings", () => {
+  it("parses routing rules, SLA and business hours", () => {
+    const c = loadConfig({
+      ...minimal,
+      SLACK_ROUTING:
+        '[{"channel":"C0BILL","keywords":["refund"]},{"channel":"C0EN","language":"en"}]',
+      SLACK_SLA_MINUTES: "10",
+      BUSINESS_HOURS: "Mon-Fri 09:00-17:00",
+      BUSINESS_UTC_OFFSET: "+08:00",
+    });
+    expect(c.slack.routing).toEqual([
+      { channel: "C0BILL", keywords: ["refund"] },
+      { channel: "C0EN", language: "en" },
+    ]);
+    expect(c.slack.sla.firstMinutes).toBe(10);
+    expect(c.business.hours).toMatchObject({ days: [1, 2, 3, 4, 5], utcOffsetMinutes: 480 });
+    expect(c.bridge.id).toContain("{minutes}");
+    expect(c.slack.notePrefix).toBe("note:");
+  });
+
+  it("names bad routing JSON and bad business hours", () => {
+    let err: unknown;
+    try {
+      loadConfig({ ...minimal, SLACK_ROUTING: "[{oops", BUSINESS_HOURS: "always" });
+    } catch (e) {
+      err = e;
+    }
+    const list = (err as ConfigError).problems.join("\n");
+    expect(list).toContain("SLACK_ROUTING");
+    expect(list).toContain("BUSINESS_HOURS");
+  });
+});

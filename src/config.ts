@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
+import { type BusinessHours, parseBusinessHours } from "./core/business-hours.ts";
+import type { RoutingRule } from "./core/channel-routing.ts";
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1));
@@ -9,6 +11,37 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
 const num = (def: number, min: number, max: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().min(min).max(max).default(def));
 const url = (def: string) => z.preprocess(emptyToUndefined, z.url().default(def));
+
+const routingRule = z.strictObject({
+  channel: z.string().min(1),
+  language: z.enum(["id", "en"]).optional(),
+  keywords: z.array(z.string().min(1)).optional(),
+  phonePrefix: z
+    .string()
+    .regex(/^\+?\d+$/, "digits, e.g. 62")
+    .optional(),
+});
+const jsonRouting = z.preprocess((v, ctx) => {
+  if (v === undefined || v === "") return [];
+  try {
+    return JSON.parse(String(v));
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be a JSON array, e.g. [{"channel":"C0123","language":"en"}]',
+    });
+    return z.NEVER;
+  }
+}, z.array(routingRule));
+const DEFAULT_BRIDGE_ID =
+  "Baik Kak, kami sambungkan dengan tim kami ya 🙏 Biasanya dibalas dalam {minutes} menit.";
+const DEFAULT_BRIDGE_EN =
+  "Thanks! I'm connecting you with a teammate now. They usually reply within {minutes} minutes.";
+const DEFAULT_BRIDGE_CLOSED_ID =
+  "Terima kasih Kak, pesan sudah kami teruskan ke tim kami. Saat ini di luar jam kerja ({hours}); kami balas segera setelah buka ya 🙏";
+const DEFAULT_BRIDGE_CLOSED_EN =
+  "Thanks, I've passed this on to our team. We're outside business hours ({hours}) and will reply as soon as we open.";
+const text = (def: string) => z.preprocess(emptyToUndefined, z.string().default(def));
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -44,6 +77,29 @@ export const envSchema = z.object({
   ),
   SLACK_API_URL: url("https://slack.com/api/"),
   SLACK_ESCALATION_CHANNEL: str(),
+  SLACK_BOT_ID: optStr(),
+  SLACK_BOT_USER_ID: optStr(),
+  SLACK_ROUTING: jsonRouting,
+  SLACK_NOTE_PREFIX: text("note:"),
+  SLACK_REPLY_SIGNATURE: text(""),
+  SLACK_SLA_MINUTES: int(15, 1, 24 * 60),
+  SLACK_SLA_REPEAT_MINUTES: int(15, 1, 24 * 60),
+  SLACK_SLA_MAX_REMINDERS: int(3, 0, 100),
+  SLACK_SLA_MENTION: text("<!here>"),
+  SLACK_WINDOW_WARNING_MINUTES: int(60, 1, 23 * 60),
+  SLACK_SWEEP_SECONDS: int(30, 1, 3600),
+  BRIDGE_MESSAGE_ID: text(DEFAULT_BRIDGE_ID),
+  BRIDGE_MESSAGE_EN: text(DEFAULT_BRIDGE_EN),
+  BRIDGE_MESSAGE_CLOSED_ID: text(DEFAULT_BRIDGE_CLOSED_ID),
+  BRIDGE_MESSAGE_CLOSED_EN: text(DEFAULT_BRIDGE_CLOSED_EN),
+  BUSINESS_HOURS: optStr(),
+  BUSINESS_UTC_OFFSET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[+-]\d{2}:\d{2}$/, "must look like +07:00")
+      .default("+07:00"),
+  ),
 
   ANTHROPIC_API_KEY: optStr(),
   ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
@@ -92,7 +148,18 @@ export interface Config {
     appToken: string | null;
     apiUrl: string;
     escalationChannel: string;
+    /** Both set: Bolt skips `auth.test` at start. */
+    botId: string | null;
+    botUserId: string | null;
+    routing: RoutingRule[];
+    notePrefix: string;
+    replySignature: string;
+    sla: { firstMinutes: number; repeatMinutes: number; maxReminders: number; mention: string };
+    windowWarningMinutes: number;
+    sweepSeconds: number;
   };
+  bridge: { id: string; en: string; closedId: string; closedEn: string };
+  business: { hours: BusinessHours | null; hoursText: string | null; utcOffsetMinutes: number };
   anthropic: {
     apiKey: string | null;
     baseUrl: string | null;
@@ -159,8 +226,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
     problems.push("SLACK_SIGNING_SECRET: is required unless SLACK_APP_TOKEN is set (Socket Mode)");
   }
+  if (env.BUSINESS_HOURS?.trim()) {
+    const hours = parseBusinessHours(env.BUSINESS_HOURS, 0);
+    if (typeof hours === "string") problems.push(`BUSINESS_HOURS: ${hours}`);
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   return toConfig(parsed.data);
+}
+
+function utcOffsetMinutes(offset: string): number {
+  const sign = offset.startsWith("-") ? -1 : 1;
+  const [h, m] = offset.slice(1).split(":").map(Number);
+  return sign * ((h ?? 0) * 60 + (m ?? 0));
+}
+
+function businessHours(e: Env): BusinessHours | null {
+  if (!e.BUSINESS_HOURS) return null;
+  const hours = parseBusinessHours(
+    e.BUSINESS_HOURS,
+    utcOffsetMinutes(e.BUSINESS_UTC_OFFSET ?? "+00:00"),
+  );
+  return typeof hours === "string" ? null : hours;
 }
 
 function toConfig(e: Env): Config {
@@ -184,6 +270,31 @@ function toConfig(e: Env): Config {
       appToken: e.SLACK_APP_TOKEN ?? null,
       apiUrl: e.SLACK_API_URL,
       escalationChannel: e.SLACK_ESCALATION_CHANNEL,
+      botId: e.SLACK_BOT_ID ?? null,
+      botUserId: e.SLACK_BOT_USER_ID ?? null,
+      routing: e.SLACK_ROUTING,
+      notePrefix: e.SLACK_NOTE_PREFIX,
+      replySignature: e.SLACK_REPLY_SIGNATURE,
+      sla: {
+        firstMinutes: e.SLACK_SLA_MINUTES,
+        repeatMinutes: e.SLACK_SLA_REPEAT_MINUTES,
+        maxReminders: e.SLACK_SLA_MAX_REMINDERS,
+        mention: e.SLACK_SLA_MENTION,
+      },
+      windowWarningMinutes: e.SLACK_WINDOW_WARNING_MINUTES,
+      sweepSeconds: e.SLACK_SWEEP_SECONDS,
+    },
+    bridge: {
+      id: e.BRIDGE_MESSAGE_ID,
+      en: e.BRIDGE_MESSAGE_EN,
+      closedId: e.BRIDGE_MESSAGE_CLOSED_ID,
+      closedEn: e.BRIDGE_MESSAGE_CLOSED_EN,
+    },
+    business: {
+      hours: businessHours(e),
+      hoursText: e.BUSINESS_HOURS ?? null,
+      // Partial parses (loadAiConfig) leave these undefined.
+      utcOffsetMinutes: utcOffsetMinutes(e.BUSINESS_UTC_OFFSET ?? "+00:00"),
     },
     anthropic: {
       apiKey: e.ANTHROPIC_API_KEY ?? null,

@@ -2,18 +2,27 @@ import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
-import { createDefaultHandoffJob, HANDOFF_JOB, type HandoffPayload } from "./ai/handoff.ts";
+import { HANDOFF_JOB, type HandoffPayload } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
 import type { Transcriber } from "./ai/media.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
 import { createHttpApp } from "./http/app.ts";
+import { enqueueJob } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
 import { createSendJob } from "./outbound/send-job.ts";
+import { createSlackApp } from "./slack/app.ts";
+import { createSlackBridge } from "./slack/bridge.ts";
+import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
+import type { SlackDeps, SlackSettings } from "./slack/deps.ts";
+import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
+import { getMessage } from "./store/repositories/messages.ts";
+import { inTransaction } from "./store/tx.ts";
+import { routeTurns } from "./turns/router.ts";
 import { createTurnJob } from "./turns/turn-job.ts";
 import type { TurnProcessor } from "./turns/types.ts";
 import { createGraphClient, type GraphClient } from "./whatsapp/graph/client.ts";
@@ -100,21 +109,54 @@ export async function startService(
     transcriber: overrides.transcriber ?? null,
     logger: aiLogger,
   });
+  // The runner is created after its handlers; they reach it through this late-bound wake.
+  let runner: JobRunner | null = null;
+  const wake = () => runner?.wake();
+  const slackLogger = logger.child({ component: "slack" });
+  const slackDeps: SlackDeps = {
+    db,
+    web: createJobWebClient(config.slack.botToken, config.slack.apiUrl),
+    graph,
+    logger: slackLogger,
+    settings: slackSettings(config),
+    wake,
+    now: Date.now,
+  };
+  const bridge = createSlackBridge(slackDeps, {
+    timezoneOffsetMinutes: config.business.utcOffsetMinutes,
+  });
+  const slack = createSlackApp({
+    botToken: config.slack.botToken,
+    signingSecret: config.slack.signingSecret,
+    appToken: config.slack.appToken,
+    apiUrl: config.slack.apiUrl,
+    logger: slackLogger,
+    ...(config.slack.botId && config.slack.botUserId
+      ? { botId: config.slack.botId, botUserId: config.slack.botUserId }
+      : {}),
+  });
+  bridge.register(slack.app);
+
   const handlers: Record<string, JobHandler<never>> = {
+    ...bridge.jobs,
     turn: createTurnJob({
       db,
       graph,
-      processor: overrides.processor ?? responder,
+      processor: routeTurns({ bot: overrides.processor ?? responder, human: bridge.mirror }),
       logger: logger.child({ component: "turn" }),
     }),
-    send: createSendJob({ db, graph, logger: logger.child({ component: "send" }) }),
-    [HANDOFF_JOB]: (overrides.handoffJob ??
-      createDefaultHandoffJob({
-        db,
-        logger: logger.child({ component: "handoff" }),
-      })) as JobHandler<never>,
+    send: createSendJob({
+      db,
+      graph,
+      logger: logger.child({ component: "send" }),
+      onFailed: (messageId, code, reason) => {
+        const msg = getMessage(db, messageId);
+        if (msg) notifyFailure(db, msg.conversationId, messageId, code, reason);
+      },
+    }),
+    ...(overrides.handoffJob ? { [HANDOFF_JOB]: overrides.handoffJob as JobHandler<never> } : {}),
   };
-  const runner = createJobRunner({
+  runner = createJobRunner({
     db,
     logger: logger.child({ component: "jobs" }),
     handlers,
@@ -134,32 +176,72 @@ export async function startService(
           burstMs: config.jobs.burstMs,
           maxBurstMs: config.jobs.burstMs * 4,
           maxAttempts: config.jobs.maxAttempts,
+          onStatusApplied,
         },
         onIngested: (r) => {
-          if (r.inserted > 0) runner.wake(Date.now() + config.jobs.burstMs);
+          if (r.nextTurnAt !== null || r.statuses.applied > 0)
+            jobRunner.wake(r.nextTurnAt ?? Date.now());
         },
       }),
+      ...(slack.routes ? { "/slack/events": slack.routes } : {}),
     },
   });
+  const jobRunner = runner;
+  await slack.start();
   const { server, port } = await listen(app.fetch, config.port);
-  runner.start();
+  jobRunner.start();
+  const stopSweeper = bridge.startSweeper(config.slack.sweepSeconds * 1000);
+  // Templates for the Send template modal: refreshed once at start when the WABA is known.
+  if (config.whatsapp.businessAccountId) {
+    inTransaction(db, () =>
+      enqueueJob(db, {
+        kind: "templates.sync",
+        payload: null,
+        dedupeKey: `templates.sync:start:${Date.now()}`,
+      }),
+    );
+  }
   logger.info({ port, database: config.databasePath, worker: runner.workerId }, "jembatan started");
 
   return {
     config,
     db,
     graph,
-    runner,
+    runner: jobRunner,
     kb,
     port,
     url: `http://127.0.0.1:${port}`,
     async stop(timeoutMs = 10_000) {
+      stopSweeper();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await runner.stop(timeoutMs);
+      await slack.stop();
+      await jobRunner.stop(timeoutMs);
       kb.close();
       db.$client.close();
       logger.info("jembatan stopped");
     },
+  };
+}
+
+function slackSettings(config: Config): SlackSettings {
+  const min = 60_000;
+  return {
+    botToken: config.slack.botToken,
+    escalationChannel: config.slack.escalationChannel,
+    routing: config.slack.routing,
+    notePrefix: config.slack.notePrefix,
+    signature: config.slack.replySignature,
+    slaMention: config.slack.sla.mention,
+    sla: {
+      firstReminderMs: config.slack.sla.firstMinutes * min,
+      reminderEveryMs: config.slack.sla.repeatMinutes * min,
+      maxReminders: config.slack.sla.maxReminders,
+      windowWarningMs: config.slack.windowWarningMinutes * min,
+    },
+    bridgeMessage: config.bridge,
+    businessHours: config.business.hours,
+    businessHoursText: config.business.hoursText,
+    operatorRetryMs: 5 * min,
   };
 }
 

@@ -1,15 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { ConversationId } from "../core/ids.ts";
-import { isWindowOpen } from "../core/window.ts";
 import { enqueueJob } from "../jobs/repository.ts";
-import type { JobHandler } from "../jobs/types.ts";
-import type { Logger } from "../logger.ts";
-import { queueOutbound } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
-import { getConversation, transitionConversation } from "../store/repositories/conversations.ts";
+import { transitionConversation } from "../store/repositories/conversations.ts";
 import { conversations } from "../store/schema.ts";
 import { conversationKey } from "../whatsapp/ingest.ts";
-import { canned } from "./canned.ts";
 
 /** Why a conversation went to a human. */
 export type HandoffReason =
@@ -57,8 +52,7 @@ export const HANDOFF_JOB = "handoff";
  * The handoff seam. Call inside the turn's commit: moves the conversation `bot → escalated`
  * (compare-and-set: false when it is no longer `bot`), records the reason, and queues a durable
  * `handoff` job in the same transaction, ordered after the messages queued before it. The Slack
- * side registers the real handler for that job (thread, summary, buttons, bridge message);
- * without it {@link createDefaultHandoffJob} logs it and sends a plain bridge message.
+ * side's handler (src/slack/jobs/handoff.ts) opens the thread and sends the bridge message.
  */
 export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
   if (!transitionConversation(db, payload.conversationId, "bot", "escalated", payload.at))
@@ -78,44 +72,4 @@ export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
     payload.at,
   );
   return true;
-}
-
-/**
- * The default `handoff` handler until the Slack side plugs in: logs the handoff and, unless the
- * responder already told the customer, queues a short bridge message ("a person will reply")
- * so that a handed-off customer is never left in silence.
- */
-export function createDefaultHandoffJob(deps: {
-  db: Db;
-  logger: Logger;
-  now?: () => number;
-}): JobHandler<HandoffPayload> {
-  const clock = deps.now ?? Date.now;
-  return async (job, ctx) => {
-    const p = job.payload;
-    deps.logger.info(
-      {
-        conversationId: p.conversationId,
-        reason: p.reason,
-        detail: p.detail,
-        confidence: p.confidence,
-      },
-      "conversation handed off to a human (no Slack handler registered)",
-    );
-    if (p.customerNotified) return;
-    const now = clock();
-    ctx.commit(() => {
-      const conversation = getConversation(deps.db, p.conversationId);
-      if (!conversation || !isWindowOpen(conversation.windowEndsAt, now)) return;
-      queueOutbound(
-        deps.db,
-        {
-          conversationId: p.conversationId,
-          author: "system",
-          content: { kind: "text", body: canned("handoff", p.language) },
-        },
-        now,
-      );
-    });
-  };
 }

@@ -91,6 +91,9 @@ export const messages = sqliteTable(
     statusAt: integer("status_at"),
     /** Outbound: when the last Graph API call for it started (to judge an unknown outcome). */
     sendStartedAt: integer("send_started_at"),
+    /** The Slack message that shows (mirrored customer message) or originated (agent reply) it. */
+    slackChannel: text("slack_channel"),
+    slackTs: text("slack_ts"),
     /** Inbound: the text tried to override the assistant's instructions (never obeyed). */
     injection: integer("injection", { mode: "boolean" }).notNull().default(false),
     /** Outbound AI replies: the tier that answered (fast, smart, kb, cache) and its confidence. */
@@ -104,6 +107,7 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_wa_message_id_unique").on(t.waMessageId),
     index("messages_conversation_idx").on(t.conversationId, t.id),
+    index("messages_slack_idx").on(t.slackChannel, t.slackTs),
   ],
 );
 
@@ -234,5 +238,46 @@ export const answerCache = sqliteTable(
 export const counters = sqliteTable("counters", {
   name: text("name").primaryKey(),
   value: integer("value").notNull().default(0),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** The Slack thread opened for a conversation's handoff (one per conversation). */
+export const slackThreads = sqliteTable(
+  "slack_threads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conversationId: integer("conversation_id").$type<ConversationId>().notNull(),
+    channel: text("channel").notNull(),
+    /** The root message's ts: the thread's id in Slack. Null until the root is posted. */
+    rootTs: text("root_ts"),
+    status: text("status")
+      .$type<"waiting" | "in_progress" | "closed" | "returned_to_ai">()
+      .notNull(),
+    agentUserId: text("agent_user_id"),
+    agentName: text("agent_name"),
+    reason: text("reason").notNull(),
+    confidence: real("confidence"),
+    language: text("language").$type<"id" | "en">(),
+    /** When the customer's oldest unanswered message arrived; null when nobody is waiting. */
+    customerWaitingSince: integer("customer_waiting_since"),
+    remindersSent: integer("reminders_sent").notNull().default(0),
+    lastReminderAt: integer("last_reminder_at"),
+    windowWarnedFor: integer("window_warned_for"),
+    bridgeSentAt: integer("bridge_sent_at"),
+    firstHumanReplyAt: integer("first_human_reply_at"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("slack_threads_conversation_unique").on(t.conversationId),
+    uniqueIndex("slack_threads_root_unique").on(t.channel, t.rootTs),
+    index("slack_threads_status_idx").on(t.status),
+  ],
+);
+
+/** Slack users whose display name was resolved once (`users.info`) and kept. */
+export const slackUsers = sqliteTable("slack_users", {
+  userId: text("user_id").primaryKey(),
+  displayName: text("display_name").notNull(),
   updatedAt: integer("updated_at").notNull().default(now),
 });

@@ -33,6 +33,8 @@ export interface IngestResult {
   statuses: Record<StatusApplied, number>;
   templates: number;
   conversations: ConversationId[];
+  /** When the earliest turn this delivery queued or moved is due (null: none). */
+  nextTurnAt: number | null;
 }
 
 /** The key that serialises all jobs of one conversation. */
@@ -58,6 +60,7 @@ export function ingestDelivery(
       statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
       templates: 0,
       conversations: [],
+      nextTurnAt: null,
     };
     // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
     const touched = new Map<ConversationId, ConversationState>();
@@ -84,7 +87,8 @@ export function ingestDelivery(
       touched.set(conversation.id, conversation.state);
     }
     for (const [conversationId, state] of touched) {
-      scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
+      const at = scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
+      result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
     }
     for (const status of delivery.statuses) {
       const applied = applyStatus(db, status, now);
@@ -111,7 +115,7 @@ function scheduleTurn(
   burstMs: number,
   opts: IngestOptions,
   now: number,
-): void {
+): number {
   const key = conversationKey(conversationId);
   const waiting = prepared(
     db,
@@ -130,7 +134,7 @@ function scheduleTurn(
         now,
         waiting.id,
       );
-    return;
+    return runAt;
   }
   enqueueJob(
     db,
@@ -143,4 +147,5 @@ function scheduleTurn(
     },
     now,
   );
+  return now + burstMs;
 }

@@ -8,6 +8,7 @@ import {
   createMetaWebhookSender,
   type MetaWebhookSender,
 } from "../../src/emulators/meta-webhook.ts";
+import { type SlackEmulator, startSlackEmulator } from "../../src/emulators/slack.ts";
 import { createLogger } from "../../src/logger.ts";
 import { type Service, type ServiceOverrides, startService } from "../../src/service.ts";
 
@@ -15,6 +16,7 @@ export const APP_SECRET = "test-app-secret";
 export const VERIFY_TOKEN = "test-verify-token";
 export const ACCESS_TOKEN = "test-access-token";
 export const PHONE_NUMBER_ID = "106540352242922";
+export const SLACK_SIGNING_SECRET = "slack-signing-secret";
 
 /** The environment a test service runs with, pointing at the emulators. */
 export function testEnv(
@@ -33,18 +35,25 @@ export function testEnv(
     WHATSAPP_GRAPH_URL: graphUrl,
     WHATSAPP_TIMEOUT_MS: "2000",
     SLACK_BOT_TOKEN: "xoxb-test",
-    SLACK_SIGNING_SECRET: "slack-signing-secret",
+    SLACK_SIGNING_SECRET,
     SLACK_ESCALATION_CHANNEL: "C0ESCALATE",
+    // Without a Slack emulator: known bot ids (no auth.test at start) and a closed port.
+    SLACK_API_URL: "http://127.0.0.1:9/api/",
+    SLACK_BOT_ID: "B0BOTID",
+    SLACK_BOT_USER_ID: "U0BOTUSER",
     JOB_POLL_MS: "20",
     JOB_BURST_MS: "0",
     ...extra,
   };
 }
 
-/** A service started in this process against a Graph emulator, with a fresh database file. */
+/** A service started in this process against the Graph and Slack emulators, with a fresh database file. */
 export interface Harness {
   service: Service;
   graph: GraphEmulator;
+  slack: SlackEmulator;
+  /** Where Slack sends events, interactivity and commands. */
+  slackEventsUrl: string;
   meta: MetaWebhookSender;
   config: Config;
   logs: Record<string, unknown>[];
@@ -61,7 +70,17 @@ export async function startHarness(
     accessToken: ACCESS_TOKEN,
     phoneNumberId: PHONE_NUMBER_ID,
   });
-  const config = loadConfig(testEnv(graph.url, dir, extraEnv));
+  const slack = await startSlackEmulator();
+  // Bolt calls auth.test against the emulator at start, as it would against Slack.
+  const config = loadConfig(
+    testEnv(graph.url, dir, {
+      SLACK_API_URL: slack.url,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_BOT_ID: "",
+      SLACK_BOT_USER_ID: "",
+      ...extraEnv,
+    }),
+  );
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -74,6 +93,8 @@ export async function startHarness(
   return {
     service,
     graph,
+    slack,
+    slackEventsUrl: `${service.url}/slack/events`,
     config,
     logs,
     webhookUrl,
@@ -81,6 +102,7 @@ export async function startHarness(
     async close() {
       await service.stop(2000);
       await graph.close();
+      await slack.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

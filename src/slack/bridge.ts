@@ -1,0 +1,74 @@
+import type { App } from "@slack/bolt";
+import type { JobHandler } from "../jobs/types.ts";
+import type { SlackDeps } from "./deps.ts";
+import { createHandoffJob } from "./jobs/handoff.ts";
+import { createMirrorMediaJob } from "./jobs/mirror-media.ts";
+import { createPostJob } from "./jobs/post.ts";
+import { createReactJob } from "./jobs/react.ts";
+import { createRelayJob } from "./jobs/relay.ts";
+import { createUpdateRootJob } from "./jobs/update-root.ts";
+import {
+  type ListenerDeps,
+  registerActionListeners,
+  registerCommandListeners,
+  registerEventListeners,
+  registerViewListeners,
+} from "./listeners/index.ts";
+import { createMirrorProcessor } from "./mirror.ts";
+import { sweepThreads } from "./sweeper.ts";
+import { createTemplateSyncJob } from "./templates.ts";
+
+/** The Slack side as the composition root sees it. */
+export interface SlackBridge {
+  /** Job handlers by kind (`handoff` replaces the AI side's logging default). */
+  jobs: Record<string, JobHandler<never>>;
+  /** The turn processor while a human owns a conversation. */
+  mirror: ReturnType<typeof createMirrorProcessor>;
+  register(app: App): void;
+  /** Starts the SLA / window sweeper; returns a function that stops it. */
+  startSweeper(intervalMs: number): () => void;
+}
+
+/** Builds the Slack side's jobs, listeners and sweeper from its dependencies. */
+export function createSlackBridge(
+  deps: SlackDeps,
+  listenerExtra: Pick<ListenerDeps, "timezoneOffsetMinutes">,
+): SlackBridge {
+  const listenerDeps: ListenerDeps = {
+    db: deps.db,
+    logger: deps.logger,
+    settings: deps.settings,
+    wake: deps.wake,
+    now: deps.now,
+    ...listenerExtra,
+  };
+  return {
+    jobs: {
+      handoff: createHandoffJob(deps) as JobHandler<never>,
+      "slack.post": createPostJob(deps) as JobHandler<never>,
+      "slack.react": createReactJob(deps) as JobHandler<never>,
+      "slack.update_root": createUpdateRootJob(deps) as JobHandler<never>,
+      "slack.relay": createRelayJob(deps) as JobHandler<never>,
+      "slack.mirror_media": createMirrorMediaJob(deps) as JobHandler<never>,
+      "templates.sync": createTemplateSyncJob(deps) as JobHandler<never>,
+    },
+    mirror: createMirrorProcessor(deps),
+    register(app) {
+      registerEventListeners(app, listenerDeps);
+      registerActionListeners(app, listenerDeps);
+      registerViewListeners(app, listenerDeps);
+      registerCommandListeners(app, listenerDeps);
+    },
+    startSweeper(intervalMs) {
+      const timer = setInterval(() => {
+        try {
+          if (sweepThreads(deps.db, deps.settings, deps.now()) > 0) deps.wake();
+        } catch (err) {
+          deps.logger.error({ err }, "slack sweeper failed");
+        }
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import type { ConversationId } from "../core/ids.ts";
+import { queueOutbound } from "../outbound/queue.ts";
+import type { Db } from "../store/db.ts";
+import { getConversation, transitionConversation } from "../store/repositories/conversations.ts";
+import { inTransaction } from "../store/tx.ts";
+import { threadNotice } from "./blocks/index.ts";
+import { enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
+import { threadForConversation, updateThread } from "./store.ts";
+
+/** Who pressed a button: the Slack user and their display name. */
+export interface Actor {
+  userId: string;
+  name: string;
+}
+
+/** The outcome of a control, for an ephemeral answer when it did nothing. */
+export type ControlResult = { ok: true } | { ok: false; message: string };
+
+const notFound: ControlResult = {
+  ok: false,
+  message: "This conversation is not known to jembatan.",
+};
+
+/** Claim: the agent takes the conversation (escalated → agent), shown in the status line. */
+export function claimConversation(
+  db: Db,
+  id: ConversationId,
+  actor: Actor,
+  now = Date.now(),
+): ControlResult {
+  return inTransaction(db, () => {
+    const conversation = getConversation(db, id);
+    const thread = threadForConversation(db, id);
+    if (!conversation || !thread) return notFound;
+    if (conversation.state === "closed")
+      return { ok: false, message: "This conversation is closed." };
+    if (conversation.state === "bot" && !transitionConversation(db, id, "bot", "agent", now))
+      return notFound;
+    if (conversation.state === "escalated")
+      transitionConversation(db, id, "escalated", "agent", now);
+    updateThread(
+      db,
+      thread.id,
+      { status: "in_progress", agentUserId: actor.userId, agentName: actor.name },
+      now,
+    );
+    enqueueRootUpdate(db, id, now);
+    enqueueThreadPost(
+      db,
+      { conversationId: id, ...threadNotice({ kind: "claimed", agentName: actor.name }) },
+      undefined,
+      now,
+    );
+    return { ok: true };
+  });
+}
+
+/** Return to AI: the bot answers the next customer message, with the human turns in its context. */
+export function returnToAi(
+  db: Db,
+  id: ConversationId,
+  actor: Actor,
+  now = Date.now(),
+): ControlResult {
+  return inTransaction(db, () => {
+    const conversation = getConversation(db, id);
+    const thread = threadForConversation(db, id);
+    if (!conversation || !thread) return notFound;
+    if (conversation.state !== "escalated" && conversation.state !== "agent") {
+      return {
+        ok: false,
+        message: `The conversation is ${conversation.state}; nothing to return.`,
+      };
+    }
+    transitionConversation(db, id, conversation.state, "bot", now);
+    updateThread(
+      db,
+      thread.id,
+      { status: "returned_to_ai", agentName: actor.name, customerWaitingSince: null },
+      now,
+    );
+    enqueueRootUpdate(db, id, now);
+    enqueueThreadPost(
+      db,
+      { conversationId: id, ...threadNotice({ kind: "returned_to_ai", by: actor.name }) },
+      undefined,
+      now,
+    );
+    return { ok: true };
+  });
+}
+
+/** Close: the conversation ends; the customer's next message starts a fresh one. */
+export function closeConversation(
+  db: Db,
+  id: ConversationId,
+  actor: Actor,
+  now = Date.now(),
+): ControlResult {
+  return inTransaction(db, () => {
+    const conversation = getConversation(db, id);
+    const thread = threadForConversation(db, id);
+    if (!conversation || !thread) return notFound;
+    if (conversation.state === "closed") return { ok: false, message: "Already closed." };
+    transitionConversation(db, id, conversation.state, "closed", now);
+    updateThread(
+      db,
+      thread.id,
+      { status: "closed", agentName: actor.name, customerWaitingSince: null },
+      now,
+    );
+    enqueueRootUpdate(db, id, now);
+    const summary = closingSummary(db, id);
+    enqueueThreadPost(
+      db,
+      { conversationId: id, ...threadNotice({ kind: "closed", by: actor.name, summary }) },
+      undefined,
+      now,
+    );
+    return { ok: true };
+  });
+}
+
+/** Send template: queued like any send; templates are allowed outside the window. */
+export function sendTemplate(
+  db: Db,
+  id: ConversationId,
+  template: { name: string; language: string; parameters: string[] },
+  actor: Actor,
+  now = Date.now(),
+): ControlResult {
+  return inTransaction(db, () => {
+    const conversation = getConversation(db, id);
+    if (!conversation || conversation.state === "closed")
+      return { ok: false, message: "This conversation is closed." };
+    queueOutbound(
+      db,
+      {
+        conversationId: id,
+        author: "agent",
+        content: {
+          kind: "template",
+          template: {
+            name: template.name,
+            language: template.language,
+            ...(template.parameters.length
+              ? {
+                  components: [
+                    {
+                      type: "body",
+                      parameters: template.parameters.map((text) => ({
+                        type: "text" as const,
+                        text,
+                      })),
+                    },
+                  ],
+                }
+              : {}),
+          },
+        },
+      },
+      now,
+    );
+    enqueueThreadPost(
+      db,
+      {
+        conversationId: id,
+        ...threadNotice({ kind: "template_sent", templateName: template.name, by: actor.name }),
+      },
+      undefined,
+      now,
+    );
+    return { ok: true };
+  });
+}
+
+/** A short closing summary: the AI's rolling summary when there is one, else message counts. */
+function closingSummary(db: Db, id: ConversationId): string {
+  const conversation = getConversation(db, id);
+  const counts = db.$client
+    .prepare(
+      `SELECT sum(direction = 'in') AS customer, sum(author = 'agent') AS agent, sum(author = 'bot') AS bot
+       FROM messages WHERE conversation_id = ?`,
+    )
+    .get(id) as { customer: number | null; agent: number | null; bot: number | null };
+  const figures = `${counts.customer ?? 0} customer message(s), ${counts.agent ?? 0} agent reply(ies), ${counts.bot ?? 0} AI reply(ies)`;
+  return conversation?.summary ? `${conversation.summary}\n${figures}` : figures;
+}

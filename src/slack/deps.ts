@@ -1,0 +1,42 @@
+import type { WebClient } from "@slack/web-api";
+import type { BusinessHours } from "../core/business-hours.ts";
+import type { RoutingRule } from "../core/channel-routing.ts";
+import type { SlaPolicy } from "../core/sla.ts";
+import type { Logger } from "../logger.ts";
+import type { Db } from "../store/db.ts";
+import type { GraphClient } from "../whatsapp/graph/client.ts";
+
+/** The Slack side's settings, taken from Config by the composition root. */
+export interface SlackSettings {
+  botToken: string;
+  escalationChannel: string;
+  routing: RoutingRule[];
+  notePrefix: string;
+  /** e.g. `*{name}*: `; empty = no signature. */
+  signature: string;
+  /** Mention used in SLA reminders: `<!here>` or `<!subteam^S123>`. */
+  slaMention: string;
+  sla: SlaPolicy;
+  /** Bridge messages by language; `{minutes}` is the expected wait, `{hours}` the opening hours. */
+  bridgeMessage: { id: string; en: string; closedId: string; closedEn: string };
+  /** Opening hours (null = always staffed): outside them the "closed" bridge message is sent. */
+  businessHours: BusinessHours | null;
+  businessHoursText: string | null;
+  /** How long to wait before retrying a call refused for a configuration problem. */
+  operatorRetryMs: number;
+}
+
+/** What the Slack jobs and listeners need. */
+export interface SlackDeps {
+  db: Db;
+  web: WebClient;
+  graph: Pick<GraphClient, "downloadMedia" | "uploadMedia" | "listTemplates">;
+  logger: Logger;
+  settings: SlackSettings;
+  /** Wakes the job runner after enqueueing outside a job. */
+  wake: () => void;
+  now: () => number;
+}
+
+/** Jobs of one conversation's Slack thread run in order under this key. */
+export const slackKey = (conversationId: number) => `slack:conversation:${conversationId}`;

@@ -1,0 +1,156 @@
+import type { KnownBlock } from "@slack/types";
+import type { HandoffPayload, HandoffReason } from "../../ai/handoff.ts";
+import { isOpen } from "../../core/business-hours.ts";
+import { chooseChannel } from "../../core/channel-routing.ts";
+import { isWindowOpen } from "../../core/window.ts";
+import type { JobHandler } from "../../jobs/types.ts";
+import { queueOutbound } from "../../outbound/queue.ts";
+import { getContact } from "../../store/repositories/contacts.ts";
+import { getConversation } from "../../store/repositories/conversations.ts";
+import { escapeMrkdwn } from "../blocks/index.ts";
+import { slackCall } from "../call.ts";
+import type { SlackDeps } from "../deps.ts";
+import { enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
+import { buildRoot } from "../root.ts";
+import { createThread, recentTranscript, threadForConversation, updateThread } from "../store.ts";
+
+/** The bridge message in the customer's language, with the expected wait or opening hours. */
+export function bridgeText(
+  settings: SlackDeps["settings"],
+  language: "id" | "en",
+  now: number,
+): string {
+  const closed = settings.businessHours !== null && !isOpen(settings.businessHours, now);
+  const m = settings.bridgeMessage;
+  const template = closed ? (language === "en" ? m.closedEn : m.closedId) : m[language];
+  return template
+    .replaceAll("{minutes}", String(Math.round(settings.sla.firstReminderMs / 60_000)))
+    .replaceAll("{hours}", settings.businessHoursText ?? "");
+}
+
+const REASONS: Record<HandoffReason, string> = {
+  customer_request: "Customer asked for a person",
+  model_decision: "The AI decided a person should answer",
+  low_confidence: "The AI was not confident enough",
+  model_unavailable: "The AI model is unavailable",
+  offline: "AI offline (no API key) and no knowledge-base match",
+  ai_off: "AI switched off (kill switch)",
+  rate_limited: "Customer over the message rate limit",
+  token_budget: "Daily AI token budget used up",
+};
+
+/** The reason line shown in the thread: plain words plus the detail. */
+export function reasonText(p: Pick<HandoffPayload, "reason" | "detail">): string {
+  const base = REASONS[p.reason] ?? p.reason;
+  return p.detail ? `${base}: ${p.detail}` : base;
+}
+
+/**
+ * `handoff`: opens the conversation's thread (one root per conversation: jobs of a
+ * conversation's thread run one at a time, so two quick handoffs cannot both post a root) or
+ * reuses it after "Return to AI", then sends the customer the bridge message if the window is
+ * open.
+ */
+export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
+  return async (job, ctx) => {
+    const p = job.payload;
+    const reason = reasonText(p);
+    const log = deps.logger.child({ jobId: job.id, conversationId: p.conversationId });
+    const conversation = getConversation(deps.db, p.conversationId);
+    if (!conversation) return;
+    const contact = getContact(deps.db, conversation.contactId);
+    const language = p.language ?? (contact?.language === "en" ? "en" : "id");
+    let thread = threadForConversation(deps.db, p.conversationId);
+    const reopened = thread !== undefined && thread.rootTs !== null && thread.status !== "waiting";
+    if (!thread) {
+      const customerText = recentTranscript(deps.db, p.conversationId, 5)
+        .filter((m) => m.direction === "in")
+        .map((m) => m.text)
+        .join(" ");
+      const channel = chooseChannel(
+        deps.settings.routing,
+        {
+          language,
+          text: `${customerText} ${p.lastCustomerText} ${reason}`,
+          phone: contact?.waId ?? null,
+        },
+        deps.settings.escalationChannel,
+      );
+      thread = createThread(
+        deps.db,
+        { conversationId: p.conversationId, channel, reason, confidence: p.confidence, language },
+        deps.now(),
+      );
+    } else {
+      updateThread(
+        deps.db,
+        thread.id,
+        { reason, confidence: p.confidence, status: "waiting", agentName: null, agentUserId: null },
+        deps.now(),
+      );
+    }
+
+    let rootTs = thread.rootTs;
+    if (!rootTs) {
+      const root = buildRoot(deps, p.conversationId, p.summary);
+      if (!root) return;
+      const res = await slackCall(deps, log, "chat.postMessage (handoff root)", () =>
+        deps.web.chat.postMessage({
+          channel: thread.channel,
+          text: root.message.text,
+          blocks: root.message.blocks as KnownBlock[],
+          unfurl_links: false,
+        }),
+      );
+      if (!res.ok) return res.outcome;
+      rootTs = res.value?.ts ?? null;
+      if (!rootTs) throw new Error("chat.postMessage returned no ts");
+    }
+
+    const now = deps.now();
+    ctx.commit(() => {
+      const fresh = getConversation(deps.db, p.conversationId);
+      const sendBridge =
+        !p.customerNotified &&
+        fresh !== undefined &&
+        isWindowOpen(fresh.windowEndsAt, now) &&
+        (reopened || !thread.bridgeSentAt);
+      if (sendBridge) {
+        queueOutbound(
+          deps.db,
+          {
+            conversationId: p.conversationId,
+            author: "system",
+            content: { kind: "text", body: bridgeText(deps.settings, language, now) },
+          },
+          now,
+        );
+      }
+      updateThread(
+        deps.db,
+        thread.id,
+        {
+          rootTs,
+          customerWaitingSince: fresh?.lastCustomerMessageAt ?? now,
+          remindersSent: 0,
+          lastReminderAt: null,
+          ...(sendBridge ? { bridgeSentAt: now } : {}),
+        },
+        now,
+      );
+      if (reopened) {
+        enqueueRootUpdate(deps.db, p.conversationId, now);
+        enqueueThreadPost(
+          deps.db,
+          {
+            conversationId: p.conversationId,
+            text: `:arrows_counterclockwise: Handed off again: ${escapeMrkdwn(reason)}`,
+          },
+          undefined,
+          now,
+        );
+      }
+    });
+    deps.wake();
+  };
+}

@@ -1,0 +1,188 @@
+import type { ConversationId } from "../../core/ids.ts";
+import { classifyThreadReply, signReply } from "../../core/relay.ts";
+import { isWindowOpen } from "../../core/window.ts";
+import type { JobHandler } from "../../jobs/types.ts";
+import { queueOutbound } from "../../outbound/queue.ts";
+import { getConversation, transitionConversation } from "../../store/repositories/conversations.ts";
+import type { MediaKind } from "../../whatsapp/graph/client.ts";
+import { threadNotice } from "../blocks/index.ts";
+import { slackCall } from "../call.ts";
+import type { SlackDeps } from "../deps.ts";
+import { enqueueReaction, enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
+import {
+  knownUserName,
+  linkSlackMessage,
+  rememberUserName,
+  threadByRoot,
+  updateThread,
+} from "../store.ts";
+
+/** A person's reply in a handoff thread, as the listener saw it. */
+export interface RelayPayload {
+  channel: string;
+  ts: string;
+  threadTs: string;
+  user: string;
+  text: string;
+  files: { id: string; name: string | null; mimetype: string | null; urlPrivate: string | null }[];
+}
+
+const NOTE_REACTION = "lock";
+
+function mediaKind(mime: string | null): MediaKind {
+  if (!mime) return "document";
+  if (mime === "image/jpeg" || mime === "image/png") return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+/**
+ * `slack.relay`: sends an agent's thread reply to the customer's WhatsApp chat. Notes stay
+ * internal (marked with a reaction); outside the 24-hour window nothing is sent and the agent
+ * is offered a template; Slack files become WhatsApp media. The WhatsApp sends are queued in the
+ * same commit as the job's completion, so a retry never queues them twice.
+ */
+export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
+  return async (job, ctx) => {
+    const p = job.payload;
+    const thread = threadByRoot(deps.db, p.channel, p.threadTs);
+    if (!thread) return; // not a thread the service opened
+    const conversationId = thread.conversationId as ConversationId;
+    const log = deps.logger.child({ jobId: job.id, conversationId });
+    const conversation = getConversation(deps.db, conversationId);
+    if (!conversation) return;
+    const reply = classifyThreadReply(p.text, deps.settings.notePrefix);
+
+    if (reply.kind === "note") {
+      ctx.commit(() => {
+        enqueueReaction(deps.db, {
+          conversationId,
+          channel: p.channel,
+          ts: p.ts,
+          name: NOTE_REACTION,
+        });
+      });
+      deps.wake();
+      return;
+    }
+    if (conversation.state === "closed" || conversation.state === "bot") {
+      ctx.commit(() => {
+        enqueueThreadPost(deps.db, {
+          conversationId,
+          text:
+            conversation.state === "closed"
+              ? ":no_entry: This conversation is closed; the reply was not sent. The customer's next message opens a new thread."
+              : ":robot_face: This conversation was returned to the AI; the reply was not sent. Press Claim on the root message to take it back.",
+        });
+      });
+      deps.wake();
+      return;
+    }
+
+    const now = deps.now();
+    if (!isWindowOpen(conversation.windowEndsAt, now)) {
+      ctx.commit(() => {
+        enqueueThreadPost(deps.db, {
+          conversationId,
+          ...threadNotice({
+            kind: "window_closed",
+            windowEndsAt: conversation.windowEndsAt ?? now,
+            conversationId,
+          }),
+        });
+      });
+      deps.wake();
+      log.info("agent reply not sent: the 24-hour window is closed");
+      return;
+    }
+
+    let agentName = knownUserName(deps.db, p.user);
+    if (!agentName) {
+      const res = await slackCall(deps, log, "users.info", () =>
+        deps.web.users.info({ user: p.user }),
+      );
+      if (!res.ok) return res.outcome;
+      const u = res.value?.user;
+      agentName = u?.profile?.display_name || u?.real_name || u?.name || p.user;
+    }
+    const name = agentName;
+
+    const media: { kind: MediaKind; id: string; filename: string }[] = [];
+    for (const f of p.files) {
+      if (!f.urlPrivate) continue;
+      const res = await fetch(f.urlPrivate, {
+        headers: { authorization: `Bearer ${deps.settings.botToken}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (!res.ok)
+        throw Object.assign(new Error(`downloading Slack file ${f.id}: HTTP ${res.status}`), {
+          retryable: res.status >= 500,
+        });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const mime = f.mimetype ?? "application/octet-stream";
+      const filename = f.name ?? f.id;
+      const id = await deps.graph.uploadMedia(bytes, mime, filename);
+      media.push({ kind: mediaKind(mime), id, filename });
+    }
+
+    ctx.commit(() => {
+      const fresh = getConversation(deps.db, conversationId);
+      if (!fresh || (fresh.state !== "escalated" && fresh.state !== "agent")) return; // changed meanwhile
+      rememberUserName(deps.db, p.user, name, now);
+      const ids = [];
+      if (reply.text) {
+        ids.push(
+          queueOutbound(
+            deps.db,
+            {
+              conversationId,
+              author: "agent",
+              content: { kind: "text", body: signReply(reply.text, name, deps.settings.signature) },
+            },
+            now,
+          ),
+        );
+      }
+      for (const m of media) {
+        ids.push(
+          queueOutbound(
+            deps.db,
+            {
+              conversationId,
+              author: "agent",
+              content: {
+                kind: "media",
+                media: {
+                  kind: m.kind,
+                  id: m.id,
+                  ...(m.kind === "document" ? { filename: m.filename } : {}),
+                },
+              },
+            },
+            now,
+          ),
+        );
+      }
+      for (const id of ids) linkSlackMessage(deps.db, id, p.channel, p.ts);
+      if (fresh.state === "escalated")
+        transitionConversation(deps.db, conversationId, "escalated", "agent", now);
+      updateThread(
+        deps.db,
+        thread.id,
+        {
+          status: "in_progress",
+          agentUserId: thread.agentUserId ?? p.user,
+          agentName: thread.agentName ?? name,
+          customerWaitingSince: null,
+          remindersSent: 0,
+          lastReminderAt: null,
+          firstHumanReplyAt: thread.firstHumanReplyAt ?? now,
+        },
+        now,
+      );
+      if (thread.status !== "in_progress") enqueueRootUpdate(deps.db, conversationId, now);
+    });
+    deps.wake();
+  };
+}

@@ -1,0 +1,26 @@
+import type { KnownBlock } from "@slack/types";
+import type { ConversationId } from "../../core/ids.ts";
+import type { JobHandler } from "../../jobs/types.ts";
+import { slackCall } from "../call.ts";
+import type { SlackDeps } from "../deps.ts";
+import { buildRoot } from "../root.ts";
+
+/** `slack.update_root`: redraws the root message (status line, buttons, transcript, window). */
+export function createUpdateRootJob(
+  deps: SlackDeps,
+): JobHandler<{ conversationId: ConversationId }> {
+  return async (job) => {
+    const root = buildRoot(deps, job.payload.conversationId);
+    if (!root?.thread.rootTs) return;
+    const log = deps.logger.child({ jobId: job.id, conversationId: job.payload.conversationId });
+    const res = await slackCall(deps, log, "chat.update (root)", () =>
+      deps.web.chat.update({
+        channel: root.thread.channel,
+        ts: root.thread.rootTs!,
+        text: root.message.text,
+        blocks: root.message.blocks as KnownBlock[],
+      }),
+    );
+    if (!res.ok) return res.outcome;
+  };
+}

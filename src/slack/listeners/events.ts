@@ -1,0 +1,98 @@
+import type { App } from "@slack/bolt";
+import type { ConversationId } from "../../core/ids.ts";
+import { ignoreReason } from "../../core/relay.ts";
+import { enqueueJob } from "../../jobs/repository.ts";
+import { inTransaction } from "../../store/tx.ts";
+import { homeView, threadNotice } from "../blocks/index.ts";
+import { slackKey } from "../deps.ts";
+import { enqueueThreadPost } from "../enqueue.ts";
+import type { RelayPayload } from "../jobs/relay.ts";
+import { homeInput } from "../stats.ts";
+import { messageBySlackTs, threadByRoot } from "../store.ts";
+import type { ListenerDeps } from "./context.ts";
+
+interface MessageEventLike {
+  subtype?: string;
+  channel: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  files?: { id: string; name?: string; mimetype?: string; url_private?: string }[];
+  message?: { ts?: string; thread_ts?: string; user?: string; edited?: { ts?: string } };
+  previous_message?: { ts?: string; thread_ts?: string; user?: string };
+}
+
+/** Message events (thread replies to relay) and the Home tab. */
+export function registerEventListeners(app: App, deps: ListenerDeps): void {
+  app.event("message", async ({ event, context }) => {
+    const m = event as unknown as MessageEventLike;
+    const inner = m.message ?? m.previous_message;
+    const threadTs = m.thread_ts ?? inner?.thread_ts;
+    const reason = ignoreReason(
+      { subtype: m.subtype, user: m.user ?? inner?.user, botId: m.bot_id, threadTs, ts: m.ts },
+      { botUserId: context.botUserId ?? null, botId: context.botId ?? null },
+    );
+    if (!threadTs) return;
+    const thread = threadByRoot(deps.db, m.channel, threadTs);
+    // Only threads the service opened, in the channels it posted them to, are relayed.
+    if (!thread) return;
+    const conversationId = thread.conversationId as ConversationId;
+    if (reason === "edit" || reason === "delete") {
+      const originalTs = inner?.ts;
+      // Only edits of replies that were relayed matter: the customer already has the old text.
+      if (originalTs && messageBySlackTs(deps.db, m.channel, originalTs)) {
+        const notice = threadNotice({
+          kind: reason === "edit" ? "edit_not_resent" : "delete_not_resent",
+        });
+        inTransaction(deps.db, () =>
+          enqueueThreadPost(
+            deps.db,
+            { conversationId, ...notice },
+            `${reason}:${m.channel}:${originalTs}:${m.message?.edited?.ts ?? m.ts}`,
+          ),
+        );
+        deps.wake();
+      }
+      return;
+    }
+    if (reason !== null) {
+      deps.logger.debug({ reason, channel: m.channel, ts: m.ts }, "slack message not relayed");
+      return;
+    }
+    const payload: RelayPayload = {
+      channel: m.channel,
+      ts: m.ts,
+      threadTs,
+      user: m.user!,
+      text: m.text ?? "",
+      files: (m.files ?? []).map((f) => ({
+        id: f.id,
+        name: f.name ?? null,
+        mimetype: f.mimetype ?? null,
+        urlPrivate: f.url_private ?? null,
+      })),
+    };
+    // The dedupe key makes Slack's retries and repeated deliveries of one message a no-op.
+    inTransaction(deps.db, () =>
+      enqueueJob(deps.db, {
+        kind: "slack.relay",
+        payload,
+        orderKey: slackKey(conversationId),
+        dedupeKey: `relay:${m.channel}:${m.ts}`,
+      }),
+    );
+    deps.wake();
+  });
+
+  app.event("app_home_opened", async ({ event, client }) => {
+    if (event.tab !== "home") return;
+    try {
+      const input = homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000);
+      await client.views.publish({ user_id: event.user, view: homeView(input) });
+    } catch (err) {
+      deps.logger.warn({ err, user: event.user }, "could not publish the Home tab");
+    }
+  });
+}

@@ -1,0 +1,55 @@
+import type { ConversationId, MessageId } from "../core/ids.ts";
+import type { TurnProcessor } from "../turns/types.ts";
+import { customerMessageInThread } from "./blocks/index.ts";
+import type { SlackDeps } from "./deps.ts";
+import { enqueueMediaMirror, enqueueThreadPost } from "./enqueue.ts";
+import { threadForConversation, updateThread } from "./store.ts";
+
+const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
+
+/**
+ * The turn processor while a human owns the conversation: each customer message is queued for
+ * the thread in order (media as a file upload) and the AI stays silent. Before the thread's root
+ * exists the messages are left out: the root, built when it is posted, shows them in its
+ * transcript.
+ */
+export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake">): TurnProcessor {
+  return {
+    async process(turn) {
+      return () => {
+        const conversationId = turn.conversation.id as ConversationId;
+        const thread = threadForConversation(deps.db, conversationId);
+        if (!thread?.rootTs) return;
+        for (const m of turn.messages) {
+          if (MEDIA_KINDS.has(m.kind)) {
+            enqueueMediaMirror(deps.db, conversationId, m.id as MessageId);
+            continue;
+          }
+          enqueueThreadPost(
+            deps.db,
+            {
+              conversationId,
+              ...customerMessageInThread({
+                text: m.text,
+                kind: m.kind,
+                at: m.waTimestamp ?? m.createdAt,
+              }),
+              linkMessageId: m.id as MessageId,
+            },
+            `mirror:${m.id}`,
+          );
+        }
+        const first = turn.messages[0];
+        if (thread.customerWaitingSince === null && first) {
+          updateThread(
+            deps.db,
+            thread.id,
+            { customerWaitingSince: first.waTimestamp ?? first.createdAt },
+            deps.now(),
+          );
+        }
+        queueMicrotask(deps.wake);
+      };
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { and, asc, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import type { ConversationId, MessageId } from "../core/ids.ts";
+import type { Db } from "../store/db.ts";
+import { messages, slackThreads, slackUsers } from "../store/schema.ts";
+
+export type ThreadRow = typeof slackThreads.$inferSelect;
+export type ThreadStatus = ThreadRow["status"];
+
+/** The conversation's handoff thread, if one was opened. */
+export function threadForConversation(
+  db: Db,
+  conversationId: ConversationId,
+): ThreadRow | undefined {
+  return db
+    .select()
+    .from(slackThreads)
+    .where(eq(slackThreads.conversationId, conversationId))
+    .get();
+}
+
+/** The thread rooted at (channel, ts): only threads the service opened are found. */
+export function threadByRoot(db: Db, channel: string, rootTs: string): ThreadRow | undefined {
+  return db
+    .select()
+    .from(slackThreads)
+    .where(and(eq(slackThreads.channel, channel), eq(slackThreads.rootTs, rootTs)))
+    .get();
+}
+
+/** Creates the thread row (root not posted yet); returns the existing one if there is one. */
+export function createThread(
+  db: Db,
+  input: Pick<ThreadRow, "conversationId" | "channel" | "reason" | "confidence" | "language">,
+  now: number,
+): ThreadRow {
+  const existing = threadForConversation(db, input.conversationId);
+  if (existing) return existing;
+  return db
+    .insert(slackThreads)
+    .values({ ...input, status: "waiting", createdAt: now, updatedAt: now })
+    .returning()
+    .get();
+}
+
+/** Updates fields of a thread. */
+export function updateThread(db: Db, id: number, patch: Partial<ThreadRow>, now: number): void {
+  db.update(slackThreads)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(slackThreads.id, id))
+    .run();
+}
+
+/** Threads where someone may be waiting: the SLA sweeper's work list. */
+export function openThreads(db: Db): ThreadRow[] {
+  return db
+    .select()
+    .from(slackThreads)
+    .where(
+      and(inArray(slackThreads.status, ["waiting", "in_progress"]), isNotNull(slackThreads.rootTs)),
+    )
+    .all();
+}
+
+/** The newest earlier thread of the same contact, to link from a fresh one. */
+export function previousThreadOf(
+  db: Db,
+  previousConversationId: ConversationId | null,
+): ThreadRow | undefined {
+  if (previousConversationId === null) return undefined;
+  return db
+    .select()
+    .from(slackThreads)
+    .where(eq(slackThreads.conversationId, previousConversationId))
+    .orderBy(desc(slackThreads.id))
+    .get();
+}
+
+/** A Slack user's display name as resolved earlier. */
+export function knownUserName(db: Db, userId: string): string | undefined {
+  return db.select().from(slackUsers).where(eq(slackUsers.userId, userId)).get()?.displayName;
+}
+
+/** Keeps a resolved display name. */
+export function rememberUserName(db: Db, userId: string, displayName: string, now: number): void {
+  db.insert(slackUsers)
+    .values({ userId, displayName, updatedAt: now })
+    .onConflictDoUpdate({ target: slackUsers.userId, set: { displayName, updatedAt: now } })
+    .run();
+}
+
+/** Records which Slack message shows (or originated) a WhatsApp message. */
+export function linkSlackMessage(db: Db, messageId: MessageId, channel: string, ts: string): void {
+  db.update(messages)
+    .set({ slackChannel: channel, slackTs: ts })
+    .where(eq(messages.id, messageId))
+    .run();
+}
+
+/** The last `limit` messages of a conversation, oldest first, for the root's transcript. */
+export function recentTranscript(db: Db, conversationId: ConversationId, limit: number) {
+  return db
+    .select({
+      direction: messages.direction,
+      author: messages.author,
+      text: messages.text,
+      at: messages.createdAt,
+    })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(desc(messages.id))
+    .limit(limit)
+    .all()
+    .reverse();
+}
+
+/** The outbound message a Slack message originated (agent replies), if any. */
+export function messageBySlackTs(db: Db, channel: string, ts: string) {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.slackChannel, channel), eq(messages.slackTs, ts)))
+    .orderBy(asc(messages.id))
+    .get();
+}
