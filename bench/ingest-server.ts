@@ -20,7 +20,7 @@ if (mode === "bare") {
     return c.json({ ok: true });
   });
   const server = await startServer(app);
-  process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchReady: true, port: server.port })}\n`);
 } else if (mode === "webhook") {
   const dir = mkdtempSync(join(tmpdir(), "jembatan-bench-"));
   // Turns are held back by the burst window so the figure measures ingest alone.
@@ -28,9 +28,7 @@ if (mode === "bare") {
     testEnv("http://127.0.0.1:9", dir, { LOG_LEVEL: "warn", JOB_BURST_MS: "60000" }),
   );
   const service = await startService(config, createLogger("warn"));
-  process.stdout.write(
-    `${JSON.stringify({ port: service.port, database: config.databasePath })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ benchReady: true, port: service.port })}\n`);
 } else {
   process.stderr.write("usage: ingest-server.ts bare|webhook\n");
   process.exit(2);

@@ -30,4 +30,4 @@ CREATE TABLE `slack_users` (
 --> statement-breakpoint
 ALTER TABLE `messages` ADD `slack_channel` text;--> statement-breakpoint
 ALTER TABLE `messages` ADD `slack_ts` text;--> statement-breakpoint
-CREATE INDEX `messages_slack_idx` ON `messages` (`slack_channel`,`slack_ts`);
+CREATE INDEX `messages_slack_idx` ON `messages` (`slack_channel`,`slack_ts`) WHERE "messages"."slack_ts" IS NOT NULL;

@@ -107,7 +107,8 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex("messages_wa_message_id_unique").on(t.waMessageId),
     index("messages_conversation_idx").on(t.conversationId, t.id),
-    index("messages_slack_idx").on(t.slackChannel, t.slackTs),
+    // Partial: only the few messages linked to Slack pay for this index on insert.
+    index("messages_slack_idx").on(t.slackChannel, t.slackTs).where(sql`${t.slackTs} IS NOT NULL`),
   ],
 );
 

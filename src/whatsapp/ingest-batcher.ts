@@ -10,8 +10,8 @@ export interface IngestBatcher {
 }
 
 /**
- * Group commit: deliveries that arrive in the same event-loop turn share one SQLite transaction,
- * each inside its own savepoint so a delivery that fails rolls back alone. Under load this halves
+ * Group commit: deliveries that arrive in the same event-loop turn share one SQLite transaction;
+ * if one of them fails, the batch is redone one delivery per transaction so it fails alone. Under load this halves
  * the cost per delivery (one commit and one WAL write of the shared pages instead of many, see
  * docs/benchmarks.md); when idle a batch is a single delivery and nothing waits.
  */
@@ -30,29 +30,30 @@ export function createIngestBatcher(
   function flush() {
     const batch = queue;
     queue = [];
-    const outcomes: ({ ok: true; result: IngestResult } | { ok: false; error: unknown })[] = [];
+    let results: IngestResult[] | null = null;
     try {
-      inTransaction(db, () => {
+      // Fast path: the whole batch in one transaction. Savepoints per delivery would cost more
+      // than the rest of the batch; a failure (rare: a bug or a full disk) is handled below.
+      results = inTransaction(db, () => {
         const at = now();
-        for (const p of batch) {
-          try {
-            // Nested inTransaction = a savepoint: this delivery's writes go or stay together.
-            outcomes.push({ ok: true, result: ingestDelivery(db, p.delivery, opts, at) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
+        return batch.map((p) => ingestDelivery(db, p.delivery, opts, at));
       });
-    } catch (error) {
-      // The commit itself failed: nothing of the batch is stored; every sender gets an error.
-      for (const p of batch) p.reject(error);
+    } catch {
+      results = null;
+    }
+    if (results) {
+      batch.forEach((p, i) => p.resolve(results[i]!));
       return;
     }
-    batch.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.result);
-      else p.reject(o.error);
-    });
+    // Something in the batch failed and everything rolled back: store each delivery alone so
+    // the good ones commit and only the bad one is refused (Meta will retry it).
+    for (const p of batch) {
+      try {
+        p.resolve(inTransaction(db, () => ingestDelivery(db, p.delivery, opts, now())));
+      } catch (error) {
+        p.reject(error);
+      }
+    }
   }
 
   return {
