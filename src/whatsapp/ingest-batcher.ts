@@ -42,7 +42,7 @@ export function createIngestBatcher(
       results = null;
     }
     if (results) {
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(results[i]!);
       return;
     }
     // Something in the batch failed and everything rolled back: store each delivery alone so
