@@ -42,7 +42,9 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
     if (reason === "edit" || reason === "delete") {
       const originalTs = inner?.ts;
       // Only edits of replies that were relayed matter: the customer already has the old text.
-      if (originalTs && messageBySlackTs(deps.db, m.channel, originalTs)) {
+      // Mirrored customer messages are linked to their thread posts too; they were never sent.
+      const original = originalTs ? messageBySlackTs(deps.db, m.channel, originalTs) : undefined;
+      if (original?.direction === "out" && original.author === "agent") {
         const notice = threadNotice({
           kind: reason === "edit" ? "edit_not_resent" : "delete_not_resent",
         });
