@@ -42,17 +42,16 @@ export function claimDueJobs(
   leaseMs: number,
   now: number,
 ): ClaimedJob[] {
-  const candidates = db.$client
-    .prepare(
-      `SELECT id FROM jobs j
+  const candidates = prepared(
+    db,
+    `SELECT id FROM jobs j
        WHERE ((j.state = 'pending' AND j.run_at <= @now) OR (j.state = 'running' AND j.lease_until <= @now))
          AND (j.order_key IS NULL OR NOT EXISTS (
            SELECT 1 FROM jobs p
            WHERE p.order_key = j.order_key AND p.id < j.id AND p.state IN ('pending', 'running')))
        ORDER BY j.run_at, j.id
        LIMIT @limit`,
-    )
-    .all({ now, limit }) as { id: JobId }[];
+  ).all({ now, limit }) as { id: JobId }[];
   const claimed: ClaimedJob[] = [];
   for (const { id } of candidates) {
     const row = db
@@ -151,12 +150,11 @@ export function killJob(
 
 /** Earliest time a pending job becomes due, to sleep until then (null when none is pending). */
 export function nextDueAt(db: Db): number | null {
-  const row = db.$client
-    .prepare(
-      `SELECT min(t) AS t FROM (
+  const row = prepared(
+    db,
+    `SELECT min(t) AS t FROM (
          SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
          UNION ALL SELECT min(lease_until) FROM jobs WHERE state = 'running')`,
-    )
-    .get() as { t: number | null };
+  ).get() as { t: number | null };
   return row.t;
 }
