@@ -252,6 +252,22 @@ describe("slack emulator with the real WebClient", () => {
     );
   });
 
+  it("calls onCall listeners for every request as it is recorded, until unsubscribed", async () => {
+    const seen: string[] = [];
+    const off = emu.onCall((call) => {
+      expect(call.response).toBeUndefined();
+      seen.push(`${call.method}:${String(call.args.text ?? "")}`);
+    });
+    emu.failNext("chat.postMessage", { error: "internal_error" });
+    await expect(client().chat.postMessage({ channel: CHANNEL, text: "a" })).rejects.toThrow();
+    await client().chat.postMessage({ channel: CHANNEL, text: "b" });
+    emu.reset(); // keeps listeners
+    await client().auth.test();
+    off();
+    await client().chat.postMessage({ channel: CHANNEL, text: "c" });
+    expect(seen).toEqual(["chat.postMessage:a", "chat.postMessage:b", "auth.test:"]);
+  });
+
   it("accepts JSON bodies with a bearer token", async () => {
     const res = await fetch(`${emu.url}chat.postMessage`, {
       method: "POST",

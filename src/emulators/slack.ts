@@ -151,7 +151,12 @@ export interface SlackEmulator {
   failNext(method: string, spec: SlackFailure, times?: number): void;
   /** Delay before every answer. */
   setLatency(ms: number): void;
-  /** Forgets calls, messages, reactions, views, files and pending failures; restores the configured channels and users. */
+  /**
+   * Called synchronously for every Web API request as soon as it is recorded (before any latency,
+   * injected failure or answer; `response` is still unset); returns an unsubscribe function.
+   */
+  onCall(listener: (call: SlackCall) => void): () => void;
+  /** Forgets calls, messages, reactions, views, files and pending failures; restores the configured channels and users; keeps `onCall` listeners. */
   reset(): void;
   /** Resolves once `predicate(emulator)` holds; rejects after `timeoutMs` listing the methods called. */
   waitFor(predicate: (emu: SlackEmulator) => boolean, timeoutMs?: number): Promise<void>;
@@ -261,6 +266,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   const files: SlackFile[] = [];
   const pendingUploads = new Map<string, PendingUpload>();
   const failures: Array<{ method: string; spec: SlackFailure }> = [];
+  const callListeners = new Set<(call: SlackCall) => void>();
 
   const nextTs = () => {
     tsCounter += 1;
@@ -707,6 +713,14 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     delete args.token;
     const call: SlackCall = { method, args, at: Date.now() };
     calls.push(call);
+    for (const listener of callListeners) {
+      // A listener's failure must not change the answer; make it visible.
+      try {
+        listener(call);
+      } catch (err) {
+        console.error("slack emulator: onCall listener failed", err);
+      }
+    }
 
     if (latencyMs > 0) await sleep(latencyMs);
 
@@ -829,6 +843,10 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    onCall(listener) {
+      callListeners.add(listener);
+      return () => callListeners.delete(listener);
     },
     reset() {
       calls.length = 0;

@@ -1,0 +1,273 @@
+// Latency the Slack bridge adds, both ways, with the Graph and Slack emulators at zero latency:
+//   Slack → WhatsApp: a signed thread-reply event posted → the Graph emulator receives the send;
+//   WhatsApp → Slack: a signed customer webhook posted → the Slack emulator receives the
+//   chat.postMessage into the handoff thread (the turn's mark-as-read call is on that path).
+// The service runs in this process, so both ends are timed with the same monotonic clock; the
+// sender's and the emulators' work shares its event loop, so the figures are an upper bound.
+// Usage: npm run bench:relay [-- --json] [--samples N] [--warmup N] [--poll-ms N]
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config.ts";
+import { startGraphEmulator } from "../src/emulators/graph.ts";
+import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
+import { type SlackMessage, startSlackEmulator } from "../src/emulators/slack.ts";
+import {
+  encodeSlackBody,
+  eventCallback,
+  messageEvent,
+  signSlackRequest,
+} from "../src/emulators/slack-requests.ts";
+import { createLogger } from "../src/logger.ts";
+import { startService } from "../src/service.ts";
+import {
+  ACCESS_TOKEN,
+  APP_SECRET,
+  PHONE_NUMBER_ID,
+  SLACK_SIGNING_SECRET,
+  testEnv,
+} from "../test/helpers/harness.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    samples: { type: "string", default: "200" },
+    warmup: { type: "string", default: "20" },
+    // Small, as in the tests; the path must not depend on it (the runner is woken on enqueue).
+    "poll-ms": { type: "string", default: "20" },
+  },
+});
+const samples = Number(args.samples);
+const warmup = Number(args.warmup);
+const pollMs = Number(args["poll-ms"]);
+if (!(Number.isInteger(samples) && samples > 0 && Number.isInteger(warmup) && warmup >= 0)) {
+  throw new Error("--samples must be a positive integer and --warmup a non-negative one");
+}
+const TARGET_P95_MS = 15;
+const CHANNEL = "C0ESCALATE";
+const AGENT = "U0AGENT";
+const TIMEOUT_MS = 5000;
+
+const dir = mkdtempSync(join(tmpdir(), "jembatan-bench-relay-"));
+const graph = await startGraphEmulator({
+  accessToken: ACCESS_TOKEN,
+  phoneNumberId: PHONE_NUMBER_ID,
+});
+const slack = await startSlackEmulator();
+const config = loadConfig(
+  testEnv(graph.url, dir, {
+    SLACK_API_URL: slack.url,
+    SLACK_BOT_TOKEN: slack.botToken,
+    // Bolt resolves the bot ids with auth.test against the emulator, as in production.
+    SLACK_BOT_ID: "",
+    SLACK_BOT_USER_ID: "",
+    LOG_LEVEL: "warn",
+    JOB_POLL_MS: String(pollMs),
+    // The burst window is a deliberate wait, not added latency: off, as in the tests.
+    JOB_BURST_MS: "0",
+  }),
+);
+// Logs go to stderr so that `--json` leaves exactly one line on stdout.
+const service = await startService(config, createLogger("warn", process.stderr));
+const webhookUrl = `${service.url}/webhooks/whatsapp`;
+const slackEventsUrl = `${service.url}/slack/events`;
+
+// Arrival times, by the marker each sample's text carries, on this process's monotonic clock.
+const waiters = new Map<string, (at: number) => void>();
+const arrived = (text: string, at: number) => {
+  for (const [marker, resolve] of waiters) {
+    if (text.includes(marker)) {
+      waiters.delete(marker);
+      resolve(at);
+    }
+  }
+};
+graph.onSend((send) => {
+  const at = performance.now();
+  if (send.type === "text") arrived((send.body.text as { body: string }).body, at);
+});
+let rootTs = "";
+slack.onCall((call) => {
+  const at = performance.now();
+  if (call.method === "chat.postMessage" && call.args.thread_ts === rootTs) {
+    arrived(String(call.args.text ?? ""), at);
+  }
+});
+
+function arrival(marker: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiters.delete(marker);
+      reject(new Error(`"${marker}" did not arrive within ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
+    waiters.set(marker, (at) => {
+      clearTimeout(timer);
+      resolve(at);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, predicate: () => boolean, timeoutMs = TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+/** No job due or running: the previous sample's follow-up work (statuses, links) is finished. */
+const busy = service.db.$client.prepare(
+  "select count(*) as n from jobs where state = 'running' or (state = 'pending' and run_at <= ?)",
+);
+const idle = () =>
+  service.runner.inFlight() === 0 && (busy.get(Date.now()) as { n: number }).n === 0;
+
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  marker: string,
+): Promise<number> {
+  const landed = arrival(marker);
+  const t0 = performance.now();
+  const res = await fetch(url, { method: "POST", headers: { ...headers }, body });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  return (await landed) - t0;
+}
+
+/** A customer message, signed like Meta; timed until the mirrored post reaches Slack. */
+function customerMessage(text: string, marker: string): Promise<number> {
+  const { body, headers } = signedWebhook(text);
+  return post(webhookUrl, body, headers, marker);
+}
+
+function signedWebhook(text: string): { body: string; headers: Record<string, string> } {
+  const body = serializeLikeMeta(textMessage(text));
+  const headers = {
+    "content-type": "application/json",
+    "x-hub-signature-256": signLikeMeta(APP_SECRET, body),
+  };
+  return { body, headers };
+}
+
+/** An agent's thread reply: seeded in the Slack emulator, then delivered as a signed event. */
+function agentReply(root: SlackMessage, text: string, marker: string): Promise<number> {
+  const posted = slack.addMessage(CHANNEL, { user: AGENT, text, thread_ts: root.ts });
+  const event = messageEvent({
+    channel: CHANNEL,
+    user: AGENT,
+    text,
+    threadTs: root.ts,
+    ts: posted.ts,
+  });
+  const { raw, contentType } = encodeSlackBody(eventCallback(event));
+  const headers = { "content-type": contentType, ...signSlackRequest(SLACK_SIGNING_SECRET, raw) };
+  return post(slackEventsUrl, raw, headers, marker);
+}
+
+interface Stats {
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  max_ms: number;
+}
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  // Nearest rank.
+  const pct = (p: number) => s[Math.max(0, Math.ceil(p * s.length) - 1)] ?? 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    p50_ms: round(pct(0.5)),
+    p95_ms: round(pct(0.95)),
+    p99_ms: round(pct(0.99)),
+    mean_ms: round(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)),
+    max_ms: round(s.at(-1) ?? 0),
+  };
+}
+
+const s2w: number[] = [];
+const w2s: number[] = [];
+try {
+  // Handoff: the customer asks for a person; the thread opens and the bridge message goes out.
+  const handoffSent = graph.sent.length;
+  const first = signedWebhook("saya mau bicara dengan orang beneran");
+  const opened = await fetch(webhookUrl, { method: "POST", ...first });
+  if (opened.status !== 200) throw new Error(`handoff webhook answered ${opened.status}`);
+  await until("the handoff thread", () => slack.messages(CHANNEL).some((m) => !m.thread_ts));
+  const root = slack.messages(CHANNEL).find((m) => !m.thread_ts)!;
+  rootTs = root.ts;
+  await until("the bridge message", () => graph.sent.length > handoffSent);
+  // The first agent reply claims the conversation (escalated → agent).
+  await agentReply(root, "Halo Kak, saya Smith dari tim CS. bench-claim", "bench-claim");
+  await until("the conversation in agent state", () => {
+    const row = service.db.$client.prepare("select state from conversations").get() as {
+      state: string;
+    };
+    return row.state === "agent";
+  });
+
+  for (let i = 0; i < warmup + samples; i++) {
+    await until("idle", idle);
+    const w = await customerMessage(
+      `Kak, pesanan saya bench-w2s-${i} sudah dikirim?`,
+      `bench-w2s-${i}`,
+    );
+    await until("idle", idle);
+    const s = await agentReply(root, `Sudah Kak, resinya bench-s2w-${i} ya.`, `bench-s2w-${i}`);
+    if (i >= warmup) {
+      w2s.push(w);
+      s2w.push(s);
+    }
+  }
+  await until("idle", idle);
+  // Each sample must have crossed exactly once, and nothing may have failed on the way.
+  const rounds = warmup + samples;
+  const relayed = graph.sent.filter(
+    (x) => x.type === "text" && JSON.stringify(x.body).includes("bench-s2w-"),
+  ).length;
+  const mirrored = slack
+    .threadReplies(CHANNEL, rootTs)
+    .filter((m) => m.user === slack.botUserId && (m.text ?? "").includes("bench-w2s-")).length;
+  if (relayed !== rounds || mirrored !== rounds) {
+    throw new Error(
+      `expected ${rounds} each way, got ${relayed} sends and ${mirrored} thread posts`,
+    );
+  }
+  const dead = service.db.$client
+    .prepare("select count(*) as n from jobs where state = 'dead'")
+    .get() as { n: number };
+  if (dead.n > 0) throw new Error(`${dead.n} job(s) died during the run`);
+} finally {
+  await service.stop(2000);
+  await graph.close();
+  await slack.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const out = {
+  slack_to_whatsapp: stats(s2w),
+  whatsapp_to_slack: stats(w2s),
+  samples,
+  warmup,
+  poll_ms: pollMs,
+  target_p95_ms: TARGET_P95_MS,
+  cpus: cpus().length,
+  node: process.version,
+};
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+} else {
+  const line = (name: string, x: Stats) =>
+    `${name}: p50 ${x.p50_ms} ms, p95 ${x.p95_ms} ms, p99 ${x.p99_ms} ms, mean ${x.mean_ms} ms, max ${x.max_ms} ms (${x.p95_ms <= TARGET_P95_MS ? "meets" : "misses"} p95 ≤ ${TARGET_P95_MS} ms)`;
+  console.log(line("Slack → WhatsApp", out.slack_to_whatsapp));
+  console.log(line("WhatsApp → Slack", out.whatsapp_to_slack));
+  console.log(
+    `${samples} sequential samples each way after ${warmup} warm-up, emulators at zero latency, JOB_POLL_MS ${pollMs}, JOB_BURST_MS 0, ${out.cpus} CPUs, Node ${out.node}`,
+  );
+}
