@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, isNotNull } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
+import { preparedQuery } from "../store/prepared.ts";
 import { messages, slackThreads, slackUsers } from "../store/schema.ts";
 
 export type ThreadRow = typeof slackThreads.$inferSelect;
@@ -11,20 +12,29 @@ export function threadForConversation(
   db: Db,
   conversationId: ConversationId,
 ): ThreadRow | undefined {
-  return db
-    .select()
-    .from(slackThreads)
-    .where(eq(slackThreads.conversationId, conversationId))
-    .get();
+  return preparedQuery(db, "threadForConversation", () =>
+    db
+      .select()
+      .from(slackThreads)
+      .where(eq(slackThreads.conversationId, sql.placeholder("conversationId")))
+      .prepare(),
+  ).get({ conversationId });
 }
 
 /** The thread rooted at (channel, ts): only threads the service opened are found. */
 export function threadByRoot(db: Db, channel: string, rootTs: string): ThreadRow | undefined {
-  return db
-    .select()
-    .from(slackThreads)
-    .where(and(eq(slackThreads.channel, channel), eq(slackThreads.rootTs, rootTs)))
-    .get();
+  return preparedQuery(db, "threadByRoot", () =>
+    db
+      .select()
+      .from(slackThreads)
+      .where(
+        and(
+          eq(slackThreads.channel, sql.placeholder("channel")),
+          eq(slackThreads.rootTs, sql.placeholder("rootTs")),
+        ),
+      )
+      .prepare(),
+  ).get({ channel, rootTs });
 }
 
 /** Creates the thread row (root not posted yet); returns the existing one if there is one. */

@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Sender } from "../../core/inbound.ts";
 import type { Db } from "../db.ts";
-import { prepared } from "../prepared.ts";
+import { prepared, preparedQuery } from "../prepared.ts";
 import { contacts } from "../schema.ts";
 
 export type ContactRow = typeof contacts.$inferSelect;
@@ -47,5 +47,11 @@ export function upsertContact(db: Db, sender: Sender, now: number): ContactRow |
 
 /** Loads a contact by id. */
 export function getContact(db: Db, id: ContactRow["id"]): ContactRow | undefined {
-  return db.select().from(contacts).where(eq(contacts.id, id)).get();
+  return preparedQuery(db, "getContact", () =>
+    db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, sql.placeholder("id")))
+      .prepare(),
+  ).get({ id });
 }

@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { ConversationState } from "../../core/conversation.ts";
 import type { ContactId, ConversationId } from "../../core/ids.ts";
 import type { Db } from "../db.ts";
-import { prepared } from "../prepared.ts";
+import { prepared, preparedQuery } from "../prepared.ts";
 import { conversations } from "../schema.ts";
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -49,7 +49,13 @@ export function touchCustomerActivity(
 
 /** Loads a conversation by id. */
 export function getConversation(db: Db, id: ConversationId): ConversationRow | undefined {
-  return db.select().from(conversations).where(eq(conversations.id, id)).get();
+  return preparedQuery(db, "getConversation", () =>
+    db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, sql.placeholder("id")))
+      .prepare(),
+  ).get({ id });
 }
 
 /**

@@ -1,10 +1,10 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../../core/ids.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
 import { type OutboundStatus, statusAdvances } from "../../core/status.ts";
 import type { StatusUpdate } from "../../whatsapp/webhook/types.ts";
 import type { Db } from "../db.ts";
-import { prepared } from "../prepared.ts";
+import { prepared, preparedQuery } from "../prepared.ts";
 import { messages } from "../schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -38,18 +38,20 @@ export function insertInbound(
 
 /** Inbound messages of a conversation no turn has handled yet, oldest first. */
 export function unhandledInbound(db: Db, conversationId: ConversationId): MessageRow[] {
-  return db
-    .select()
-    .from(messages)
-    .where(
-      and(
-        eq(messages.conversationId, conversationId),
-        eq(messages.direction, "in"),
-        eq(messages.status, "received"),
-      ),
-    )
-    .orderBy(asc(messages.waTimestamp), asc(messages.id))
-    .all();
+  return preparedQuery(db, "unhandledInbound", () =>
+    db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, sql.placeholder("conversationId")),
+          eq(messages.direction, "in"),
+          eq(messages.status, "received"),
+        ),
+      )
+      .orderBy(asc(messages.waTimestamp), asc(messages.id))
+      .prepare(),
+  ).all({ conversationId });
 }
 
 /** Marks inbound messages as handled by a turn. */
@@ -112,7 +114,13 @@ export function applyStatus(db: Db, update: StatusUpdate, now: number): StatusAp
 
 /** Loads a message by id. */
 export function getMessage(db: Db, id: MessageId): MessageRow | undefined {
-  return db.select().from(messages).where(eq(messages.id, id)).get();
+  return preparedQuery(db, "getMessage", () =>
+    db
+      .select()
+      .from(messages)
+      .where(eq(messages.id, sql.placeholder("id")))
+      .prepare(),
+  ).get({ id });
 }
 
 /** Loads a message by its WhatsApp id. */
