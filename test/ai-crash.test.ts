@@ -1,59 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AnthropicEmulator, startAnthropicEmulator } from "../src/emulators/anthropic.ts";
 import { type GraphEmulator, startGraphEmulator } from "../src/emulators/graph.ts";
 import { createMetaWebhookSender, textMessage } from "../src/emulators/meta-webhook.ts";
+import { type ServiceChild, startServiceChild } from "./helpers/child.ts";
 import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, testEnv } from "./helpers/harness.ts";
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-}
-
-const root = join(import.meta.dirname, "..");
-const tsx = import.meta.resolve("tsx");
-const main = join(root, "src/main.ts");
-
-/** Starts `src/main.ts` as a real child process and waits for its "started" log line. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ["--import", tsx, main], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  proc.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once("exit", (code) => resolve(code)),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        if (entry.msg === "jembatan started") resolve(entry.port as number);
-      } catch {
-        // not a log line
-      }
-    });
-    exited.then((code) =>
-      reject(new Error(`service exited with ${code} before starting: ${stderr}`)),
-    );
-  });
-  return { proc, port, exited };
-}
 
 let dir: string;
 let graph: GraphEmulator;
 let emu: AnthropicEmulator;
-const children: Child[] = [];
+const children: ServiceChild[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "jembatan-ai-crash-"));
@@ -62,12 +21,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) {
-      c.proc.kill("SIGKILL");
-      await c.exited;
-    }
-  }
+  for (const c of children.splice(0)) await c.kill();
   await emu.close();
   await graph.close();
   rmSync(dir, { recursive: true, force: true });
@@ -94,7 +48,7 @@ describe("AI responder crash recovery (real child processes)", () => {
     }));
     // The first process hangs inside its model call until we kill it.
     emu.setLatency(15_000);
-    const first = await startChild(env);
+    const first = await startServiceChild(env);
     children.push(first);
     const meta = createMetaWebhookSender({
       targetUrl: `http://127.0.0.1:${first.port}/webhooks/whatsapp`,
@@ -109,7 +63,7 @@ describe("AI responder crash recovery (real child processes)", () => {
     expect(graph.sent).toHaveLength(0);
 
     emu.setLatency(0);
-    const second = await startChild(env);
+    const second = await startServiceChild(env);
     children.push(second);
     await graph.waitFor((g) => g.sent.length === 1, 15_000);
     // Give a duplicate every chance to show up before checking it did not.

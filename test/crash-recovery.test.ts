@@ -1,62 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type GraphEmulator, startGraphEmulator } from "../src/emulators/graph.ts";
 import { createMetaWebhookSender, textMessage } from "../src/emulators/meta-webhook.ts";
+import { MAIN, type ServiceChild, startServiceChild, TSX } from "./helpers/child.ts";
 import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, testEnv } from "./helpers/harness.ts";
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-const root = join(import.meta.dirname, "..");
-// Absolute, so a child may run in another working directory (where no .env can interfere).
-const tsx = import.meta.resolve("tsx");
-const main = join(root, "src/main.ts");
-
-/** Starts `src/main.ts` as a real child process and waits for its "started" log line. */
-async function startChild(env: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, ["--import", tsx, main], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = "";
-  proc.stderr?.on("data", (d) => {
-    stderr += String(d);
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once("exit", (code) => resolve(code)),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stdout! });
-    rl.on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        lines.push(entry);
-        if (entry.msg === "jembatan started") resolve(entry.port as number);
-      } catch {
-        // not a log line
-      }
-    });
-    exited.then((code) =>
-      reject(new Error(`service exited with ${code} before starting: ${stderr}`)),
-    );
-  });
-  return { proc, port, lines, exited };
-}
 
 let dir: string;
 let graph: GraphEmulator;
-const children: Child[] = [];
+const children: ServiceChild[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "jembatan-crash-"));
@@ -64,12 +19,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) {
-      c.proc.kill("SIGKILL");
-      await c.exited;
-    }
-  }
+  for (const c of children.splice(0)) await c.kill();
   await graph.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -79,7 +29,7 @@ describe("crash recovery (real child processes)", () => {
     const env = testEnv(graph.url, dir, { JOB_LEASE_MS: "1500", WHATSAPP_TIMEOUT_MS: "20000" });
     // The first run's job hangs inside its Graph API call until we kill the process.
     graph.setLatency(15_000);
-    const first = await startChild(env);
+    const first = await startServiceChild(env);
     children.push(first);
     const meta = createMetaWebhookSender({
       targetUrl: `http://127.0.0.1:${first.port}/webhooks/whatsapp`,
@@ -98,7 +48,7 @@ describe("crash recovery (real child processes)", () => {
     expect(read("select status from messages")).toEqual([{ status: "received" }]);
 
     graph.setLatency(0);
-    const second = await startChild(env);
+    const second = await startServiceChild(env);
     children.push(second);
     // (The turn's own follow-up jobs, e.g. the responder's reply and handoff, are left out.)
     const turnJobs = "select state, attempts from jobs where kind = 'turn'";
@@ -122,7 +72,7 @@ describe("crash recovery (real child processes)", () => {
   });
 
   it("refuses to start with a message naming every missing variable", async () => {
-    const proc = spawn(process.execPath, ["--import", tsx, main], {
+    const proc = spawn(process.execPath, ["--import", TSX, MAIN], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? "" },
       stdio: ["ignore", "pipe", "pipe"],

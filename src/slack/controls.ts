@@ -1,11 +1,16 @@
+import type { ConversationState } from "../core/conversation.ts";
 import type { ConversationId } from "../core/ids.ts";
 import { queueOutbound } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
-import { getConversation, transitionConversation } from "../store/repositories/conversations.ts";
+import {
+  type ConversationRow,
+  getConversation,
+  transitionConversation,
+} from "../store/repositories/conversations.ts";
 import { inTransaction } from "../store/tx.ts";
-import { threadNotice } from "./blocks/index.ts";
+import { type ThreadNotice, threadNotice } from "./blocks/index.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
-import { threadForConversation, updateThread } from "./store.ts";
+import { type ThreadRow, threadForConversation, updateThread } from "./store.ts";
 
 /** Who pressed a button: the Slack user and their display name. */
 export interface Actor {
@@ -21,38 +26,58 @@ const notFound: ControlResult = {
   message: "This conversation is not known to jembatan.",
 };
 
-/** Claim: the agent takes the conversation (escalated → agent), shown in the status line. */
+type Change = {
+  to: ConversationState;
+  thread: Partial<ThreadRow>;
+  notice: ThreadNotice;
+};
+
+/**
+ * One control in one transaction: reads the conversation and its thread, lets `decide` refuse
+ * or describe the change, then applies it with a compare-and-set on the state (a concurrent
+ * click or job wins cleanly), refreshes the root's status line and posts the notice.
+ */
+function control(
+  db: Db,
+  id: ConversationId,
+  now: number,
+  decide: (conversation: ConversationRow) => Change | ControlResult,
+): ControlResult {
+  return inTransaction(db, () => {
+    const conversation = getConversation(db, id);
+    const thread = threadForConversation(db, id);
+    if (!conversation || !thread) return notFound;
+    const change = decide(conversation);
+    if ("ok" in change) return change;
+    if (
+      change.to !== conversation.state &&
+      !transitionConversation(db, id, conversation.state, change.to, now)
+    ) {
+      return { ok: false, message: "The conversation changed meanwhile; please try again." };
+    }
+    updateThread(db, thread.id, change.thread, now);
+    enqueueRootUpdate(db, id, now);
+    enqueueThreadPost(db, { conversationId: id, ...threadNotice(change.notice) }, undefined, now);
+    return { ok: true };
+  });
+}
+
+/** Claim: the agent takes the conversation (→ agent), shown in the status line. */
 export function claimConversation(
   db: Db,
   id: ConversationId,
   actor: Actor,
   now = Date.now(),
 ): ControlResult {
-  return inTransaction(db, () => {
-    const conversation = getConversation(db, id);
-    const thread = threadForConversation(db, id);
-    if (!conversation || !thread) return notFound;
-    if (conversation.state === "closed")
-      return { ok: false, message: "This conversation is closed." };
-    if (conversation.state === "bot" && !transitionConversation(db, id, "bot", "agent", now))
-      return notFound;
-    if (conversation.state === "escalated")
-      transitionConversation(db, id, "escalated", "agent", now);
-    updateThread(
-      db,
-      thread.id,
-      { status: "in_progress", agentUserId: actor.userId, agentName: actor.name },
-      now,
-    );
-    enqueueRootUpdate(db, id, now);
-    enqueueThreadPost(
-      db,
-      { conversationId: id, ...threadNotice({ kind: "claimed", agentName: actor.name }) },
-      undefined,
-      now,
-    );
-    return { ok: true };
-  });
+  return control(db, id, now, (c) =>
+    c.state === "closed"
+      ? { ok: false, message: "This conversation is closed." }
+      : {
+          to: "agent",
+          thread: { status: "in_progress", agentUserId: actor.userId, agentName: actor.name },
+          notice: { kind: "claimed", agentName: actor.name },
+        },
+  );
 }
 
 /** Return to AI: the bot answers the next customer message, with the human turns in its context. */
@@ -62,32 +87,15 @@ export function returnToAi(
   actor: Actor,
   now = Date.now(),
 ): ControlResult {
-  return inTransaction(db, () => {
-    const conversation = getConversation(db, id);
-    const thread = threadForConversation(db, id);
-    if (!conversation || !thread) return notFound;
-    if (conversation.state !== "escalated" && conversation.state !== "agent") {
-      return {
-        ok: false,
-        message: `The conversation is ${conversation.state}; nothing to return.`,
-      };
-    }
-    transitionConversation(db, id, conversation.state, "bot", now);
-    updateThread(
-      db,
-      thread.id,
-      { status: "returned_to_ai", agentName: actor.name, customerWaitingSince: null },
-      now,
-    );
-    enqueueRootUpdate(db, id, now);
-    enqueueThreadPost(
-      db,
-      { conversationId: id, ...threadNotice({ kind: "returned_to_ai", by: actor.name }) },
-      undefined,
-      now,
-    );
-    return { ok: true };
-  });
+  return control(db, id, now, (c) =>
+    c.state !== "escalated" && c.state !== "agent"
+      ? { ok: false, message: `The conversation is ${c.state}; nothing to return.` }
+      : {
+          to: "bot",
+          thread: { status: "returned_to_ai", agentName: actor.name, customerWaitingSince: null },
+          notice: { kind: "returned_to_ai", by: actor.name },
+        },
+  );
 }
 
 /** Close: the conversation ends; the customer's next message starts a fresh one. */
@@ -97,28 +105,15 @@ export function closeConversation(
   actor: Actor,
   now = Date.now(),
 ): ControlResult {
-  return inTransaction(db, () => {
-    const conversation = getConversation(db, id);
-    const thread = threadForConversation(db, id);
-    if (!conversation || !thread) return notFound;
-    if (conversation.state === "closed") return { ok: false, message: "Already closed." };
-    transitionConversation(db, id, conversation.state, "closed", now);
-    updateThread(
-      db,
-      thread.id,
-      { status: "closed", agentName: actor.name, customerWaitingSince: null },
-      now,
-    );
-    enqueueRootUpdate(db, id, now);
-    const summary = closingSummary(db, id);
-    enqueueThreadPost(
-      db,
-      { conversationId: id, ...threadNotice({ kind: "closed", by: actor.name, summary }) },
-      undefined,
-      now,
-    );
-    return { ok: true };
-  });
+  return control(db, id, now, (c) =>
+    c.state === "closed"
+      ? { ok: false, message: "Already closed." }
+      : {
+          to: "closed",
+          thread: { status: "closed", agentName: actor.name, customerWaitingSince: null },
+          notice: { kind: "closed", by: actor.name, summary: closingSummary(db, id) },
+        },
+  );
 }
 
 /** Send template: queued like any send; templates are allowed outside the window. */

@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+/** The service running as a real child process. */
+export interface ServiceChild {
+  proc: ChildProcess;
+  port: number;
+  /** Every JSON log line it printed so far. */
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  /** SIGKILLs it if still running and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+const root = join(import.meta.dirname, "..", "..");
+// Absolute, so a child may run in another working directory (where no .env can interfere).
+export const TSX = import.meta.resolve("tsx");
+export const MAIN = join(root, "src/main.ts");
+
+/** Starts `src/main.ts` with only `env` (and PATH) and waits for its "started" log line. */
+export async function startServiceChild(
+  env: Record<string, string>,
+  cwd = root,
+): Promise<ServiceChild> {
+  const proc = spawn(process.execPath, ["--import", TSX, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let stderr = "";
+  proc.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code) => resolve(code)),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        lines.push(entry);
+        if (entry.msg === "jembatan started") resolve(entry.port as number);
+      } catch {
+        // not a log line
+      }
+    });
+    exited.then((code) =>
+      reject(new Error(`service exited with ${code} before starting: ${stderr}`)),
+    );
+  });
+  return {
+    proc,
+    port,
+    lines,
+    exited,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
+}
