@@ -90,3 +90,19 @@ describe("routeTier", () => {
     expect(routeTier(turn("Is a refund possible? And how long does it take?")).tier).toBe("smart");
   });
 });
+
+describe("connection troubleshooting", () => {
+  it("sends repeated drops after steps already tried to the smart tier", () => {
+    const input = { turnCount: 1, previousLowConfidence: false, hasMedia: false };
+    expect(
+      routeTier({
+        ...input,
+        text: "the modem keeps disconnecting since the firmware update, we tried rebooting",
+      }).tier,
+    ).toBe("smart");
+    expect(
+      routeTier({ ...input, text: "internet saya putus putus, sudah coba ganti kabel" }).tier,
+    ).toBe("smart");
+    expect(routeTier({ ...input, text: "berapa harga modem yang baru?" }).tier).toBe("fast");
+  });
+});

@@ -68,13 +68,13 @@ const topicRules: readonly TopicRule[] = [
     reason: "troubleshooting",
     weight: 1,
     pattern:
-      /\b(?:error\w*|crash\w*|bug|hang(?! on)|freezes?|frozen|rusak|broken|not working|doesnt work|dont work|wont (?:start|turn on|work|open)|tidak (?:berfungsi|jalan|bisa (?:dibuka|nyala|login|masuk|connect))|mati total|gagal|failed|fails|berhenti (?:ber\w+|bekerja|jalan)|restart\w*|reinstall\w*|(?:install|instal) ulang|diinstal ulang|clear\w* (?:the )?cache|factory reset|troubleshoot\w*)\b/,
+      /\b(?:error\w*|crash\w*|bug|hang(?! on)|freezes?|frozen|rusak|broken|not working|doesnt work|dont work|wont (?:start|turn on|work|open)|tidak (?:berfungsi|jalan|bisa (?:dibuka|nyala|login|masuk|connect))|mati total|gagal|failed|fails|berhenti (?:ber\w+|bekerja|jalan)|restart\w*|reinstall\w*|(?:install|instal) ulang|diinstal ulang|clear\w* (?:the )?cache|factory reset|troubleshoot\w*|keeps? (?:dropping|crashing|disconnecting|restarting|freezing)|disconnect\w*|putus(?: putus)?|firmware)\b/,
   },
   {
     reason: "steps_already_tried",
     weight: 1,
     pattern:
-      /\b(?:already (?:tried|did|done|cleared|restarted|reinstalled|checked|reset|updated)|sudah (?:saya )?(?:coba|dicoba|restart|instal|install|reset|ganti|cek|update)|tried (?:everything|again|that)|still (?:not|doesnt|dont|the same|happens)|tetap (?:muncul|tidak|error|sama|gagal)|masih (?:error|tidak|sama|gagal|muncul))\b/,
+      /\b(?:already (?:tried|did|done|cleared|restarted|reinstalled|checked|reset|updated)|sudah (?:saya )?(?:coba|dicoba|restart|instal|install|reset|ganti|cek|update)|tried (?:everything|again|that|\w+ing)|(?:i|we) (?:have )?tried|still (?:not|doesnt|dont|the same|happens)|tetap (?:muncul|tidak|error|sama|gagal)|masih (?:error|tidak|sama|gagal|muncul))\b/,
   },
   {
     reason: "complaint_or_anger",

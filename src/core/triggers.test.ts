@@ -187,3 +187,25 @@ describe("detectTriggers", () => {
     expect(result.humanRequest).not.toBeNull();
   });
 });
+
+describe("refusing the bot", () => {
+  it("counts refusing to talk to a machine as asking for a person", () => {
+    for (const text of [
+      "saya ga mau ngomong sama robot",
+      "I don't want to talk to a bot",
+      "males chat sama mesin",
+    ]) {
+      expect(detectTriggers(text).humanRequest?.kind).toBe("human_request");
+    }
+  });
+
+  it("leaves questions about bots and broken bot features alone", () => {
+    for (const text of [
+      "is this not an ai feature?",
+      "apakah ini bot?",
+      "saya tidak bisa chat dengan bot di aplikasi",
+    ]) {
+      expect(detectTriggers(text).humanRequest).toBeNull();
+    }
+  });
+});

@@ -128,6 +128,13 @@ const personCallsMe = new RegExp(
   "g",
 );
 
+// Refusing to talk to the machine is asking for a person: "tidak mau ngomong sama robot", "i dont
+// want to talk to a bot", "males chat sama mesin". The talk verb is required so that "is this
+// not an ai feature" stays a question.
+const refuseBot = new RegExp(
+  `\\b(?:tidak|dont|do not|not|no|males|malas|bosan|capek) ${gap("mau want wanna ingin pengen to", 2)}${TALK_VERB} ${gap("sama dengan with to a an the", 2)}(?:robot|bot|mesin|machine|ai|chatbot)s?\\b`,
+);
+
 // A message that is nothing but a person noun and politeness: "operator", "manusia dong".
 const SHORT_FILLER = set(`
   please dong kak kakak ya yah saja now sekarang langsung the a an ke to ada any urgent segera asap
@@ -292,6 +299,8 @@ function detectHumanRequest(text: string, clauses: readonly string[]): TriggerMa
   if (content.length > 0 && content.length <= 4 && onlyPerson.test(joined)) {
     return { kind: "human_request", evidence: joined };
   }
+  const refusal = refuseBot.exec(normalizeText(text));
+  if (refusal) return { kind: "human_request", evidence: refusal[0] };
   for (const clause of clauses) {
     const evidence =
       findRequest(clause, talkRequest, { verbFirst: true }) ??
