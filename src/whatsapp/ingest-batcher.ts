@@ -1,6 +1,6 @@
 import type { Db } from "../store/db.ts";
 import { inTransaction } from "../store/tx.ts";
-import { type IngestOptions, type IngestResult, ingestDelivery } from "./ingest.ts";
+import { type IngestOptions, type IngestResult, ingestDelivery, storeDelivery } from "./ingest.ts";
 import type { NormalizedDelivery } from "./webhook/types.ts";
 
 /** Stores deliveries, committing those that arrive together in one transaction. */
@@ -36,7 +36,7 @@ export function createIngestBatcher(
       // than the rest of the batch; a failure (rare: a bug or a full disk) is handled below.
       results = inTransaction(db, () => {
         const at = now();
-        return batch.map((p) => ingestDelivery(db, p.delivery, opts, at));
+        return batch.map((p) => storeDelivery(db, p.delivery, opts, at));
       });
     } catch {
       results = null;

@@ -52,56 +52,64 @@ export function ingestDelivery(
   opts: IngestOptions,
   now = Date.now(),
 ): IngestResult {
-  return inTransaction(db, () => {
-    const result: IngestResult = {
-      inserted: 0,
-      duplicates: 0,
-      skipped: 0,
-      statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
-      templates: 0,
-      conversations: [],
-      nextTurnAt: null,
-    };
-    // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
-    const touched = new Map<ConversationId, ConversationState>();
-    for (const msg of delivery.messages) {
-      const contact = upsertContact(db, msg.sender, now);
-      if (!contact) {
-        result.skipped++;
-        continue;
-      }
-      const conversation = findOrOpenConversation(db, contact.id, now);
-      const id = insertInbound(db, conversation.id, msg, now);
-      if (id === null) {
-        result.duplicates++;
-        continue;
-      }
-      result.inserted++;
-      touchCustomerActivity(
-        db,
-        conversation.id,
-        refreshWindow(conversation.windowEndsAt, msg.sentAt),
-        Math.max(conversation.lastCustomerMessageAt ?? 0, msg.sentAt),
-        now,
-      );
-      touched.set(conversation.id, conversation.state);
+  return inTransaction(db, () => storeDelivery(db, delivery, opts, now));
+}
+
+/** The writes of {@link ingestDelivery}, for a caller that already holds a transaction. */
+export function storeDelivery(
+  db: Db,
+  delivery: NormalizedDelivery,
+  opts: IngestOptions,
+  now: number,
+): IngestResult {
+  const result: IngestResult = {
+    inserted: 0,
+    duplicates: 0,
+    skipped: 0,
+    statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
+    templates: 0,
+    conversations: [],
+    nextTurnAt: null,
+  };
+  // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
+  const touched = new Map<ConversationId, ConversationState>();
+  for (const msg of delivery.messages) {
+    const contact = upsertContact(db, msg.sender, now);
+    if (!contact) {
+      result.skipped++;
+      continue;
     }
-    for (const [conversationId, state] of touched) {
-      const at = scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
-      result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
+    const conversation = findOrOpenConversation(db, contact.id, now);
+    const id = insertInbound(db, conversation.id, msg, now);
+    if (id === null) {
+      result.duplicates++;
+      continue;
     }
-    for (const status of delivery.statuses) {
-      const applied = applyStatus(db, status, now);
-      result.statuses[applied]++;
-      if (applied === "applied") opts.onStatusApplied?.(db, status);
-    }
-    for (const template of delivery.templates) {
-      upsertTemplateStatus(db, template, now);
-      result.templates++;
-    }
-    result.conversations = [...touched.keys()];
-    return result;
-  });
+    result.inserted++;
+    touchCustomerActivity(
+      db,
+      conversation.id,
+      refreshWindow(conversation.windowEndsAt, msg.sentAt),
+      Math.max(conversation.lastCustomerMessageAt ?? 0, msg.sentAt),
+      now,
+    );
+    touched.set(conversation.id, conversation.state);
+  }
+  for (const [conversationId, state] of touched) {
+    const at = scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
+    result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
+  }
+  for (const status of delivery.statuses) {
+    const applied = applyStatus(db, status, now);
+    result.statuses[applied]++;
+    if (applied === "applied") opts.onStatusApplied?.(db, status);
+  }
+  for (const template of delivery.templates) {
+    upsertTemplateStatus(db, template, now);
+    result.templates++;
+  }
+  result.conversations = [...touched.keys()];
+  return result;
 }
 
 /**
