@@ -17,6 +17,8 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+// A stray promise in a listener must not take the service down; the work itself is durable.
+process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promise rejection"));
 try {
   const service = await startService(config, logger);
   let stopping = false;

@@ -8,12 +8,13 @@ import type { Transcriber } from "./ai/media.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
+import type { MessageId } from "./core/ids.ts";
 import { createHttpApp } from "./http/app.ts";
 import { enqueueJob } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
-import { createSendJob } from "./outbound/send-job.ts";
+import { createSendJob, sendJobDeadHandler } from "./outbound/send-job.ts";
 import { createSlackApp } from "./slack/app.ts";
 import { createSlackBridge } from "./slack/bridge.ts";
 import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
@@ -137,6 +138,13 @@ export async function startService(
   });
   bridge.register(slack.app);
 
+  const sendDeps = {
+    db,
+    onFailed: (messageId: MessageId, code: number | null, reason: string) => {
+      const msg = getMessage(db, messageId);
+      if (msg) notifyFailure(db, msg.conversationId, messageId, code, reason);
+    },
+  };
   const handlers: Record<string, JobHandler<never>> = {
     ...bridge.jobs,
     turn: createTurnJob({
@@ -146,13 +154,10 @@ export async function startService(
       logger: logger.child({ component: "turn" }),
     }),
     send: createSendJob({
-      db,
+      ...sendDeps,
       graph,
       logger: logger.child({ component: "send" }),
-      onFailed: (messageId, code, reason) => {
-        const msg = getMessage(db, messageId);
-        if (msg) notifyFailure(db, msg.conversationId, messageId, code, reason);
-      },
+      onStatusApplied,
     }),
     ...(overrides.handoffJob ? { [HANDOFF_JOB]: overrides.handoffJob as JobHandler<never> } : {}),
   };
@@ -163,6 +168,7 @@ export async function startService(
     leaseMs: config.jobs.leaseMs,
     pollMs: config.jobs.pollMs,
     concurrency: config.jobs.concurrency,
+    onDead: { send: sendJobDeadHandler(sendDeps), ...bridge.onDead },
   });
   const app = createHttpApp({
     logger,

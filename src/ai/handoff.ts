@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { ConversationId } from "../core/ids.ts";
+import { slackKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
 import { transitionConversation } from "../store/repositories/conversations.ts";
 import { conversations } from "../store/schema.ts";
-import { conversationKey } from "../whatsapp/ingest.ts";
 
 /** Why a conversation went to a human. */
 export type HandoffReason =
@@ -45,14 +45,18 @@ export interface HandoffPayload {
   at: number;
 }
 
+/** Effectively unlimited: at the 5-minute backoff cap this is weeks of retrying. */
+export const HANDOFF_MAX_ATTEMPTS = 10_000;
+
 /** The job kind the Slack side registers a handler for. */
 export const HANDOFF_JOB = "handoff";
 
 /**
  * The handoff seam. Call inside the turn's commit: moves the conversation `bot → escalated`
  * (compare-and-set: false when it is no longer `bot`), records the reason, and queues a durable
- * `handoff` job in the same transaction, ordered after the messages queued before it. The Slack
- * side's handler (src/slack/jobs/handoff.ts) opens the thread and sends the bridge message.
+ * `handoff` job in the same transaction, first in the conversation's Slack-side queue (the
+ * mirrored messages of later turns queue behind it). The Slack side's handler
+ * (src/slack/jobs/handoff.ts) opens the thread and sends the bridge message.
  */
 export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
   if (!transitionConversation(db, payload.conversationId, "bot", "escalated", payload.at))
@@ -66,8 +70,12 @@ export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
     {
       kind: HANDOFF_JOB,
       payload,
-      orderKey: conversationKey(payload.conversationId),
+      // On the Slack side's queue, ahead of the thread posts the next turns will queue.
+      orderKey: slackKey(payload.conversationId),
       dedupeKey: `handoff:${payload.conversationId}:${payload.at}`,
+      // A handoff must not be given up: nobody would ever see the conversation. Slack outages
+      // are retried with capped backoff; configuration errors are rescheduled by the job.
+      maxAttempts: HANDOFF_MAX_ATTEMPTS,
     },
     payload.at,
   );

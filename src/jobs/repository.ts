@@ -152,8 +152,13 @@ export function killJob(
 export function nextDueAt(db: Db): number | null {
   const row = prepared(
     db,
+    // Same ordering rule as the claim: a job waiting behind an earlier one of its key is not
+    // "due", otherwise the runner would spin on it while the earlier one runs or backs off.
     `SELECT min(t) AS t FROM (
-         SELECT min(run_at) AS t FROM jobs WHERE state = 'pending'
+         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending'
+           AND (j.order_key IS NULL OR NOT EXISTS (
+             SELECT 1 FROM jobs p
+             WHERE p.order_key = j.order_key AND p.id < j.id AND p.state IN ('pending', 'running')))
          UNION ALL SELECT min(lease_until) FROM jobs WHERE state = 'running')`,
   ).get() as { t: number | null };
   return row.t;

@@ -5,7 +5,7 @@ import { createLogger } from "../logger.ts";
 import { jobs } from "../store/schema.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
 import { inTransaction } from "../store/tx.ts";
-import { claimDueJobs, enqueueJob } from "./repository.ts";
+import { claimDueJobs, enqueueJob, nextDueAt } from "./repository.ts";
 import { createJobRunner, type JobRunnerOptions } from "./runner.ts";
 import { type JobHandler, PermanentJobError } from "./types.ts";
 
@@ -228,5 +228,55 @@ describe("job runner", () => {
       wait: async () => ({ type: "reschedule", delayMs: 10_000, reason: "waiting" }),
     }).drain();
     expect(job(id)).toMatchObject({ state: "pending", attempts: 0, lastError: "waiting" });
+  });
+});
+
+describe("job runner: giving up and shutting down", () => {
+  it("runs the kind's dead handler once, in the same transaction as the death", async () => {
+    const id = enqueueJob(t.db, { kind: "doomed", payload: { n: 7 }, maxAttempts: 1 })!;
+    const dead: unknown[] = [];
+    await runner(
+      {
+        doomed: async () => {
+          throw new Error("remote down");
+        },
+      },
+      { onDead: { doomed: (j, error) => dead.push([j.payload, error, job(id).state]) } },
+    ).drain();
+    // The handler ran inside the killing transaction: it already sees the job dead.
+    expect(dead).toEqual([[{ n: 7 }, "Error: remote down", "dead"]]);
+  });
+
+  it("does not count an attempt for a job abandoned at shutdown", async () => {
+    const id = enqueueJob(t.db, { kind: "slow", payload: null, maxAttempts: 1 })!;
+    const r = runner({
+      slow: (_j, ctx) =>
+        new Promise((_resolve, reject) =>
+          ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+        ),
+    });
+    r.start();
+    await expect.poll(() => job(id).state, { timeout: 2000 }).toBe("running");
+    await r.stop(50);
+    expect(job(id).state).toBe("running"); // keeps its lease; the next start takes it over
+    expect(logLines.some((l) => String(l.msg).includes("abandoned at shutdown"))).toBe(true);
+  });
+
+  it("gives up on a job whose worker died on its last attempt", async () => {
+    const id = enqueueJob(t.db, { kind: "crasher", payload: null, maxAttempts: 1 })!;
+    inTransaction(t.db, () => claimDueJobs(t.db, "dead-worker", 1, 10, Date.now()));
+    await sleep(20);
+    let ran = false;
+    await runner({ crasher: async () => void (ran = true) }).drain();
+    expect(ran).toBe(false);
+    expect(job(id)).toMatchObject({ state: "dead" });
+    expect(job(id).lastError).toContain("lease expired on its last attempt");
+  });
+
+  it("does not treat a job held back by its key as due", () => {
+    enqueueJob(t.db, { kind: "h", payload: 1, orderKey: "k", runAt: Date.now() + 60_000 });
+    enqueueJob(t.db, { kind: "h", payload: 2, orderKey: "k" });
+    const due = nextDueAt(t.db)!;
+    expect(due).toBeGreaterThan(Date.now() + 50_000);
   });
 });

@@ -22,6 +22,11 @@ export interface JobRunnerOptions {
   pollMs: number;
   concurrency: number;
   backoff?: BackoffPolicy;
+  /**
+   * Per kind, what to record when a job is given up (e.g. mark its message failed and tell the
+   * agent). Runs in the same transaction that marks the job dead, so it happens exactly once.
+   */
+  onDead?: Partial<Record<JobKind, (job: ClaimedJob<never>, error: string) => void>>;
   workerId?: string;
   now?: () => number;
 }
@@ -104,16 +109,34 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     const claimed = inTransaction(db, () => claimDueJobs(db, workerId, free, leaseMs, now()));
     for (const job of claimed) {
       const abort = new AbortController();
-      const promise = execute(job, abort).finally(() => {
-        running.delete(job.id);
-        if (started) schedule(0);
-      });
+      const promise = execute(job, abort)
+        .catch((err) => {
+          // Recording the outcome failed (database locked past busy_timeout, disk full): the job
+          // keeps its lease and is taken over when it expires. Never crash the process for it.
+          logger.error({ err, jobId: job.id }, "job runner: could not record a job's outcome");
+        })
+        .finally(() => {
+          running.delete(job.id);
+          if (started) schedule(0);
+        });
       running.set(job.id, { promise, abort });
     }
     return claimed.length;
   }
 
   async function execute(job: ClaimedJob, abort: AbortController): Promise<void> {
+    if (job.attempt > job.maxAttempts) {
+      // Reclaimed after an expired lease with no attempts left: the last run most likely took
+      // the process down with it, so running it again would only repeat that.
+      fail(
+        job,
+        Object.assign(new Error("lease expired on its last attempt (the worker died running it)"), {
+          retryable: false,
+        }),
+        logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempt }),
+      );
+      return;
+    }
     const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempt });
     const handler = opts.handlers[job.kind] as JobHandler | undefined;
     const heartbeat = setInterval(
@@ -153,6 +176,10 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       if (!committed && !completeJob(db, job, workerId, now())) throw new LeaseLostError(job.id);
       log.debug("job done");
     } catch (err) {
+      if (abort.signal.reason instanceof RunnerStoppedError) {
+        log.warn("job abandoned at shutdown; it is taken over after its lease expires");
+        return;
+      }
       if (err instanceof LeaseLostError || abort.signal.reason instanceof LeaseLostError) {
         log.warn({ err }, "job lease lost; the other worker's run decides the outcome");
         return;
@@ -171,7 +198,12 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       (err as { retryable?: unknown }).retryable === false
     );
     if (!retryable || job.attempt >= job.maxAttempts) {
-      killJob(db, job, workerId, message, now());
+      const onDead = opts.onDead?.[job.kind] as
+        | ((job: ClaimedJob, error: string) => void)
+        | undefined;
+      inTransaction(db, () => {
+        if (killJob(db, job, workerId, message, now())) onDead?.(job, message);
+      });
       log.error(
         { err, attempts: job.attempt, retryable },
         `job dead after ${job.attempt} attempt(s): ${message}`,
@@ -207,8 +239,9 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       const all = Promise.allSettled([...running.values()].map((r) => r.promise));
       const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref?.());
       await Promise.race([all, timeout]);
-      // Jobs still running keep their lease; after it expires another start reclaims them.
-      for (const r of running.values()) r.abort.abort(new Error("job runner stopped"));
+      // Jobs still running are abandoned without counting an attempt: they keep their lease and
+      // the next start takes them over once it expires.
+      for (const r of running.values()) r.abort.abort(new RunnerStoppedError());
       await Promise.allSettled([...running.values()].map((r) => r.promise));
     },
     async drain() {
@@ -221,6 +254,14 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     },
     inFlight: () => running.size,
   };
+}
+
+/** The abort reason when the runner stops with jobs still running. */
+class RunnerStoppedError extends Error {
+  constructor() {
+    super("job runner stopped");
+    this.name = "RunnerStoppedError";
+  }
 }
 
 function describe(err: unknown): string {

@@ -1,8 +1,8 @@
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
 import { messages } from "../store/schema.ts";
-import { conversationKey } from "../whatsapp/ingest.ts";
 import { type OutboundAuthor, type OutboundContent, outboundText } from "./types.ts";
 
 export interface QueueOutboundInput {

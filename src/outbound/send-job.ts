@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { MessageId } from "../core/ids.ts";
 import { isWindowOpen } from "../core/window.ts";
-import type { JobHandler } from "../jobs/types.ts";
+import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { getContact } from "../store/repositories/contacts.ts";
@@ -29,9 +29,41 @@ export interface SendJobDeps {
   unknownOutcomeWaitMs?: number;
   /** How often to retry while the access token or the account needs an operator. */
   operatorRetryMs?: number;
+  /** Called for each early status re-applied once the wamid is known (inside the commit). */
+  onStatusApplied?: (db: Db, update: StatusUpdate) => void;
   /** Called when a message ends failed (window closed, undeliverable, ...), inside the commit. */
   onFailed?: (messageId: MessageId, code: number | null, reason: string) => void;
   now?: () => number;
+}
+
+/** Records an outbound message as failed, keeping the code and the reason. */
+export function failOutbound(
+  db: Db,
+  id: MessageId,
+  code: number | null,
+  reason: string,
+  at: number,
+): void {
+  db.update(messages)
+    .set({ status: "failed", errorCode: code, errorDetail: reason, statusAt: at, updatedAt: at })
+    .where(eq(messages.id, id))
+    .run();
+}
+
+/**
+ * What a dead `send` job leaves behind: the message is marked failed (it stayed `queued` or
+ * `sending`) and `onFailed` tells the agent, instead of the message silently never going out.
+ */
+export function sendJobDeadHandler(
+  deps: Pick<SendJobDeps, "db" | "onFailed">,
+): (job: ClaimedJob<SendJobPayload>, error: string) => void {
+  return (job, error) => {
+    const msg = getMessage(deps.db, job.payload.messageId);
+    if (!msg || (msg.status !== "queued" && msg.status !== "sending")) return;
+    const reason = `not sent: gave up after ${job.attempt} attempt(s) (${error})`;
+    failOutbound(deps.db, msg.id as MessageId, null, reason, Date.now());
+    deps.onFailed?.(msg.id as MessageId, null, reason);
+  };
 }
 
 /** A code we record ourselves when the window check stops a send before the Graph API sees it. */
@@ -192,21 +224,12 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
         pricingCategory: null,
         raw: ev.payload,
       };
-      applyStatus(db, update, now());
+      if (applyStatus(db, update, now()) === "applied") deps.onStatusApplied?.(db, update);
     }
   }
 
   function markFailed(id: MessageId, code: number | null, reason: string) {
-    db.update(messages)
-      .set({
-        status: "failed",
-        errorCode: code,
-        errorDetail: reason,
-        statusAt: now(),
-        updatedAt: now(),
-      })
-      .where(eq(messages.id, id))
-      .run();
+    failOutbound(db, id, code, reason, now());
     deps.onFailed?.(id, code, reason);
   }
 }

@@ -1,11 +1,11 @@
 import type { App } from "@slack/bolt";
-import type { JobHandler } from "../jobs/types.ts";
+import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import type { SlackDeps } from "./deps.ts";
 import { createHandoffJob } from "./jobs/handoff.ts";
 import { createMirrorMediaJob } from "./jobs/mirror-media.ts";
 import { createPostJob } from "./jobs/post.ts";
 import { createReactJob } from "./jobs/react.ts";
-import { createRelayJob } from "./jobs/relay.ts";
+import { createRelayJob, relayDeadHandler } from "./jobs/relay.ts";
 import { createUpdateRootJob } from "./jobs/update-root.ts";
 import {
   type ListenerDeps,
@@ -22,6 +22,8 @@ import { createTemplateSyncJob } from "./templates.ts";
 export interface SlackBridge {
   /** Job handlers by kind (`handoff` replaces the AI side's logging default). */
   jobs: Record<string, JobHandler<never>>;
+  /** What to record when a Slack-side job is given up (runs with the job's death). */
+  onDead: Record<string, (job: ClaimedJob<never>, error: string) => void>;
   /** The turn processor while a human owns a conversation. */
   mirror: ReturnType<typeof createMirrorProcessor>;
   register(app: App): void;
@@ -51,6 +53,9 @@ export function createSlackBridge(
       "slack.relay": createRelayJob(deps) as JobHandler<never>,
       "slack.mirror_media": createMirrorMediaJob(deps) as JobHandler<never>,
       "templates.sync": createTemplateSyncJob(deps) as JobHandler<never>,
+    },
+    onDead: {
+      "slack.relay": relayDeadHandler(deps) as (job: ClaimedJob<never>, error: string) => void,
     },
     mirror: createMirrorProcessor(deps),
     register(app) {

@@ -41,13 +41,13 @@ function control(
   db: Db,
   id: ConversationId,
   now: number,
-  decide: (conversation: ConversationRow) => Change | ControlResult,
+  decide: (conversation: ConversationRow, thread: ThreadRow) => Change | ControlResult,
 ): ControlResult {
   return inTransaction(db, () => {
     const conversation = getConversation(db, id);
     const thread = threadForConversation(db, id);
     if (!conversation || !thread) return notFound;
-    const change = decide(conversation);
+    const change = decide(conversation, thread);
     if ("ok" in change) return change;
     if (
       change.to !== conversation.state &&
@@ -69,14 +69,17 @@ export function claimConversation(
   actor: Actor,
   now = Date.now(),
 ): ControlResult {
-  return control(db, id, now, (c) =>
+  return control(db, id, now, (c, t) =>
     c.state === "closed"
       ? { ok: false, message: "This conversation is closed." }
-      : {
-          to: "agent",
-          thread: { status: "in_progress", agentUserId: actor.userId, agentName: actor.name },
-          notice: { kind: "claimed", agentName: actor.name },
-        },
+      : c.state === "agent" && t.agentUserId !== null && t.agentUserId !== actor.userId
+        ? // Two agents clicking at once: the first claim stands.
+          { ok: false, message: `${t.agentName ?? "Another agent"} already has this conversation.` }
+        : {
+            to: "agent",
+            thread: { status: "in_progress", agentUserId: actor.userId, agentName: actor.name },
+            notice: { kind: "claimed", agentName: actor.name },
+          },
   );
 }
 

@@ -37,6 +37,3 @@ export interface SlackDeps {
   wake: () => void;
   now: () => number;
 }
-
-/** Jobs of one conversation's Slack thread run in order under this key. */
-export const slackKey = (conversationId: number) => `slack:conversation:${conversationId}`;

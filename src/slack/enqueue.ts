@@ -1,7 +1,7 @@
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { slackKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
-import { slackKey } from "./deps.ts";
 
 /** Payload of `slack.post`: a message in the conversation's thread. */
 export interface SlackPostPayload {

@@ -9,17 +9,15 @@ const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
 
 /**
  * The turn processor while a human owns the conversation: each customer message is queued for
- * the thread in order (media as a file upload) and the AI stays silent. Before the thread's root
- * exists the messages are left out: the root, built when it is posted, shows them in its
- * transcript.
+ * the thread in order (media as a file upload) and the AI stays silent. The posts queue behind
+ * the handoff job on the conversation's Slack-side key, so they land after the root even when
+ * the root is not posted yet (the root's transcript stops at the handoff).
  */
 export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake">): TurnProcessor {
   return {
     async process(turn) {
       return () => {
         const conversationId = turn.conversation.id as ConversationId;
-        const thread = threadForConversation(deps.db, conversationId);
-        if (!thread?.rootTs) return;
         for (const m of turn.messages) {
           if (MEDIA_KINDS.has(m.kind)) {
             enqueueMediaMirror(deps.db, conversationId, m.id as MessageId);
@@ -39,8 +37,9 @@ export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake
             `mirror:${m.id}`,
           );
         }
+        const thread = threadForConversation(deps.db, conversationId);
         const first = turn.messages[0];
-        if (thread.customerWaitingSince === null && first) {
+        if (thread && thread.customerWaitingSince === null && first) {
           updateThread(
             deps.db,
             thread.id,

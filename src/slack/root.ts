@@ -43,7 +43,12 @@ export function buildRoot(
     reason: thread.reason,
     confidence: thread.confidence,
     summary: summary ?? conversation.summary ?? null,
-    transcript: recentTranscript(deps.db, conversationId, TRANSCRIPT_LINES).map((m) => ({
+    transcript: recentTranscript(
+      deps.db,
+      conversationId,
+      TRANSCRIPT_LINES,
+      conversation.handoffAt,
+    ).map((m) => ({
       from: m.direction === "in" ? "customer" : m.author === "agent" ? "agent" : "bot",
       text: m.text,
       at: m.at,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
 import { preparedQuery } from "../store/prepared.ts";
@@ -106,8 +106,16 @@ export function linkSlackMessage(db: Db, messageId: MessageId, channel: string, 
     .run();
 }
 
-/** The last `limit` messages of a conversation, oldest first, for the root's transcript. */
-export function recentTranscript(db: Db, conversationId: ConversationId, limit: number) {
+/**
+ * The last `limit` messages of a conversation up to `until` (the handoff: later ones are
+ * mirrored into the thread), oldest first, for the root's transcript.
+ */
+export function recentTranscript(
+  db: Db,
+  conversationId: ConversationId,
+  limit: number,
+  until: number | null = null,
+) {
   return db
     .select({
       direction: messages.direction,
@@ -116,7 +124,12 @@ export function recentTranscript(db: Db, conversationId: ConversationId, limit: 
       at: messages.createdAt,
     })
     .from(messages)
-    .where(eq(messages.conversationId, conversationId))
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        until === null ? undefined : lte(messages.createdAt, until),
+      ),
+    )
     .orderBy(desc(messages.id))
     .limit(limit)
     .all()

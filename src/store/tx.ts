@@ -22,8 +22,12 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
       client.exec(`RELEASE ${name}`);
       return result;
     } catch (err) {
-      client.exec(`ROLLBACK TO ${name}`);
-      client.exec(`RELEASE ${name}`);
+      // SQLite may already have rolled the whole transaction back (disk full, I/O error): then
+      // the savepoint is gone and the original error is the one to report.
+      if (client.inTransaction) {
+        client.exec(`ROLLBACK TO ${name}`);
+        client.exec(`RELEASE ${name}`);
+      }
       throw err;
     } finally {
       depth--;
@@ -32,6 +36,8 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
   prepared(db, "BEGIN IMMEDIATE").run();
   try {
     const result = fn();
+    // An async fn would commit before its work ran: refuse it rather than lose atomicity.
+    if (result instanceof Promise) throw new Error("inTransaction needs a synchronous function");
     prepared(db, "COMMIT").run();
     return result;
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { ConversationState } from "../core/conversation.ts";
 import type { ConversationId } from "../core/ids.ts";
 import { refreshWindow } from "../core/window.ts";
+import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
@@ -36,9 +37,6 @@ export interface IngestResult {
   /** When the earliest turn this delivery queued or moved is due (null: none). */
   nextTurnAt: number | null;
 }
-
-/** The key that serialises all jobs of one conversation. */
-export const conversationKey = (id: ConversationId) => `conversation:${id}`;
 
 /**
  * Stores one webhook delivery in a single transaction: contacts upserted, conversations found or

@@ -57,7 +57,12 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     const reason = reasonText(p);
     const log = deps.logger.child({ jobId: job.id, conversationId: p.conversationId });
     const conversation = getConversation(deps.db, p.conversationId);
-    if (!conversation) return;
+    // Claimed, closed or returned to the AI since the handoff was requested: nothing to open,
+    // and a claim must not be reset to "waiting".
+    if (conversation?.state !== "escalated") {
+      log.info({ state: conversation?.state }, "handoff no longer needed: conversation moved on");
+      return;
+    }
     const contact = getContact(deps.db, conversation.contactId);
     const language = p.language ?? (contact?.language === "en" ? "en" : "id");
     let thread = threadForConversation(deps.db, p.conversationId);
@@ -110,7 +115,11 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     const now = deps.now();
     ctx.commit(() => {
       const fresh = getConversation(deps.db, p.conversationId);
+      // The root is recorded whatever happened meanwhile; the customer is only told while the
+      // conversation still waits for a person.
+      const stillWaiting = fresh?.state === "escalated";
       const sendBridge =
+        stillWaiting &&
         !p.customerNotified &&
         fresh !== undefined &&
         isWindowOpen(fresh.windowEndsAt, now) &&
@@ -131,9 +140,13 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
         thread.id,
         {
           rootTs,
-          customerWaitingSince: fresh?.lastCustomerMessageAt ?? now,
-          remindersSent: 0,
-          lastReminderAt: null,
+          ...(stillWaiting
+            ? {
+                customerWaitingSince: fresh?.lastCustomerMessageAt ?? now,
+                remindersSent: 0,
+                lastReminderAt: null,
+              }
+            : {}),
           ...(sendBridge ? { bridgeSentAt: now } : {}),
         },
         now,

@@ -1,7 +1,7 @@
 import type { ConversationId } from "../../core/ids.ts";
 import { classifyThreadReply, signReply } from "../../core/relay.ts";
 import { isWindowOpen } from "../../core/window.ts";
-import type { JobHandler } from "../../jobs/types.ts";
+import type { ClaimedJob, JobHandler } from "../../jobs/types.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
 import { getConversation, transitionConversation } from "../../store/repositories/conversations.ts";
 import type { MediaKind } from "../../whatsapp/graph/client.ts";
@@ -28,6 +28,27 @@ export interface RelayPayload {
 }
 
 const NOTE_REACTION = "lock";
+
+const NOT_SENT = {
+  closed:
+    ":no_entry: This conversation is closed; the reply was not sent. The customer's next message opens a new thread.",
+  bot: ":robot_face: This conversation was returned to the AI; the reply was not sent. Press Claim on the root message to take it back.",
+} as const;
+
+/**
+ * What a dead relay leaves behind: a notice in the thread, so the agent knows the reply did not
+ * reach the customer (for instance after Slack files could not be downloaded for minutes).
+ */
+export function relayDeadHandler(deps: Pick<SlackDeps, "db">) {
+  return (job: ClaimedJob<RelayPayload>, error: string) => {
+    const thread = threadByRoot(deps.db, job.payload.channel, job.payload.threadTs);
+    if (!thread) return;
+    enqueueThreadPost(deps.db, {
+      conversationId: thread.conversationId as ConversationId,
+      text: `:warning: This reply could not be sent to the customer: ${error}. Please send it again.`,
+    });
+  };
+}
 
 function mediaKind(mime: string | null): MediaKind {
   if (!mime) return "document";
@@ -66,15 +87,10 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
       deps.wake();
       return;
     }
-    if (conversation.state === "closed" || conversation.state === "bot") {
+    const state = conversation.state;
+    if (state === "closed" || state === "bot") {
       ctx.commit(() => {
-        enqueueThreadPost(deps.db, {
-          conversationId,
-          text:
-            conversation.state === "closed"
-              ? ":no_entry: This conversation is closed; the reply was not sent. The customer's next message opens a new thread."
-              : ":robot_face: This conversation was returned to the AI; the reply was not sent. Press Claim on the root message to take it back.",
-        });
+        enqueueThreadPost(deps.db, { conversationId, text: NOT_SENT[state] });
       });
       deps.wake();
       return;
@@ -128,7 +144,14 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
 
     ctx.commit(() => {
       const fresh = getConversation(deps.db, conversationId);
-      if (!fresh || (fresh.state !== "escalated" && fresh.state !== "agent")) return; // changed meanwhile
+      if (!fresh || (fresh.state !== "escalated" && fresh.state !== "agent")) {
+        // Closed or returned to the AI while the reply was being prepared: say so, as above.
+        enqueueThreadPost(deps.db, {
+          conversationId,
+          text: NOT_SENT[fresh?.state === "bot" ? "bot" : "closed"],
+        });
+        return;
+      }
       rememberUserName(deps.db, p.user, name, now);
       const ids = [];
       if (reply.text) {

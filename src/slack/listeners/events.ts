@@ -1,10 +1,10 @@
 import type { App } from "@slack/bolt";
 import type { ConversationId } from "../../core/ids.ts";
 import { ignoreReason } from "../../core/relay.ts";
+import { slackKey } from "../../jobs/keys.ts";
 import { enqueueJob } from "../../jobs/repository.ts";
 import { inTransaction } from "../../store/tx.ts";
 import { homeView, threadNotice } from "../blocks/index.ts";
-import { slackKey } from "../deps.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
 import type { RelayPayload } from "../jobs/relay.ts";
 import { homeInput } from "../stats.ts";

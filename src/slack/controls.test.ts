@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ConversationId } from "../core/ids.ts";
+import { upsertContact } from "../store/repositories/contacts.ts";
+import {
+  findOrOpenConversation,
+  getConversation,
+  transitionConversation,
+} from "../store/repositories/conversations.ts";
+import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
+import { claimConversation, closeConversation, returnToAi } from "./controls.ts";
+import { createThread, threadForConversation, updateThread } from "./store.ts";
+
+let t: TestDatabase;
+let id: ConversationId;
+const rina = { userId: "U1", name: "Rina" };
+const budi = { userId: "U2", name: "Budi" };
+
+beforeEach(() => {
+  t = openTestDatabase();
+  const now = Date.now();
+  const contact = upsertContact(
+    t.db,
+    { waId: "6281" as never, userId: null, profileName: null },
+    now,
+  )!;
+  id = findOrOpenConversation(t.db, contact.id, now).id;
+  transitionConversation(t.db, id, "bot", "escalated", now);
+  const thread = createThread(
+    t.db,
+    { conversationId: id, channel: "C1", reason: "r", confidence: null, language: "id" },
+    now,
+  );
+  updateThread(t.db, thread.id, { rootTs: "1.0" }, now);
+});
+afterEach(() => t.cleanup());
+
+const notices = () =>
+  (
+    t.db.$client.prepare("select payload from jobs where kind = 'slack.post'").all() as {
+      payload: string;
+    }[]
+  ).map((r) => JSON.parse(r.payload).text as string);
+
+describe("thread controls", () => {
+  it("lets the first of two simultaneous claims stand", () => {
+    expect(claimConversation(t.db, id, rina)).toEqual({ ok: true });
+    expect(claimConversation(t.db, id, budi)).toEqual({
+      ok: false,
+      message: "Rina already has this conversation.",
+    });
+    expect(threadForConversation(t.db, id)).toMatchObject({ agentUserId: "U1", agentName: "Rina" });
+    expect(notices()).toHaveLength(1);
+    // Claiming again as the owner is harmless.
+    expect(claimConversation(t.db, id, rina)).toEqual({ ok: true });
+  });
+
+  it("returns to the AI and closes with compare-and-set state changes", () => {
+    claimConversation(t.db, id, rina);
+    expect(returnToAi(t.db, id, rina)).toEqual({ ok: true });
+    expect(getConversation(t.db, id)?.state).toBe("bot");
+    expect(returnToAi(t.db, id, rina).ok).toBe(false);
+    expect(closeConversation(t.db, id, budi)).toEqual({ ok: true });
+    expect(getConversation(t.db, id)?.state).toBe("closed");
+    expect(closeConversation(t.db, id, budi)).toEqual({ ok: false, message: "Already closed." });
+    expect(claimConversation(t.db, id, rina).ok).toBe(false);
+  });
+
+  it("answers a click on an unknown conversation without changing anything", () => {
+    expect(claimConversation(t.db, 999 as ConversationId, rina).ok).toBe(false);
+    expect(notices()).toHaveLength(0);
+  });
+});
