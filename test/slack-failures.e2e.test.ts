@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ConversationId } from "../src/core/ids.ts";
 import { textMessage } from "../src/emulators/meta-webhook.ts";
+import { claimConversation } from "../src/slack/controls.ts";
 import { type Harness, startHarness } from "./helpers/harness.ts";
 import { CHANNEL, slackFlow } from "./helpers/slack.ts";
 
@@ -149,5 +151,28 @@ describe("Slack failures (real Bolt app, Slack emulator answering 429 / 5xx / ok
       { root_ts: root.ts, sent: 1 },
     ]);
     expect(f.rows("select state from conversations")).toEqual([{ state: "escalated" }]);
+  });
+
+  it("a claim made while the root post is being retried is kept: no reset, no bridge", async () => {
+    h.slack.failNext("chat.postMessage", { status: 500 });
+    expect((await h.meta.send(textMessage("saya mau bicara dengan orang beneran"))).status).toBe(
+      200,
+    );
+    // The thread row exists before the root is posted; an agent claims in that gap.
+    await expect
+      .poll(() => f.rows("select count(*) n from slack_threads"), { timeout: 5000 })
+      .toEqual([{ n: 1 }]);
+    const id = f.conversationId() as ConversationId;
+    expect(claimConversation(h.service.db, id, { userId: "U0AGENT", name: "Smith" })).toEqual({
+      ok: true,
+    });
+    h.service.runner.wake();
+    await h.slack.waitFor(() => f.roots().length === 1, 8000);
+    await f.settle();
+    expect(f.rows("select state from conversations")).toEqual([{ state: "agent" }]);
+    expect(f.rows("select status, agent_name from slack_threads")).toEqual([
+      { status: "in_progress", agent_name: "Smith" },
+    ]);
+    expect(f.sentTexts()).toHaveLength(0);
   });
 });

@@ -267,7 +267,11 @@ describe("job runner: giving up and shutting down", () => {
     inTransaction(t.db, () => claimDueJobs(t.db, "dead-worker", 1, 10, Date.now()));
     await sleep(20);
     let ran = false;
-    await runner({ crasher: async () => void (ran = true) }).drain();
+    await runner({
+      crasher: async () => {
+        ran = true;
+      },
+    }).drain();
     expect(ran).toBe(false);
     expect(job(id)).toMatchObject({ state: "dead" });
     expect(job(id).lastError).toContain("lease expired on its last attempt");

@@ -15,7 +15,7 @@ import { inTransaction } from "../store/tx.ts";
 import { createGraphClient } from "../whatsapp/graph/client.ts";
 import type { StatusUpdate } from "../whatsapp/webhook/types.ts";
 import { callbackDataFor, queueOutbound } from "./queue.ts";
-import { createSendJob, type SendJobDeps } from "./send-job.ts";
+import { createSendJob, type SendJobDeps, sendJobDeadHandler } from "./send-job.ts";
 import type { OutboundContent } from "./types.ts";
 
 let t: TestDatabase;
@@ -57,6 +57,12 @@ function makeRunner(extra: Partial<SendJobDeps> = {}, timeoutMs = 1000) {
     pollMs: 10,
     concurrency: 2,
     backoff: { baseMs: 5, maxMs: 20 },
+    onDead: {
+      send: sendJobDeadHandler({
+        db: t.db,
+        onFailed: (id, code, reason) => failed.push({ id, code, reason }),
+      }) as never,
+    },
     handlers: {
       send: createSendJob({
         db: t.db,
@@ -222,5 +228,25 @@ describe("send job", () => {
       expect(graph.sent).toHaveLength(1);
       expect(getMessage(t.db, id)?.status).toBe("accepted");
     });
+  });
+
+  it("marks the message failed and tells the agent when the job gives up", async () => {
+    graph.failNext({ route: "messages", httpStatus: 503 }, 10);
+    const id = inTransaction(t.db, () =>
+      queueOutbound(t.db, {
+        conversationId: conversation(),
+        author: "agent",
+        content: { kind: "text", body: "Halo" },
+        maxAttempts: 2,
+      }),
+    );
+    const r = makeRunner();
+    r.start();
+    await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 3000 }).toBe("failed");
+    expect(jobState()).toEqual([{ state: "dead", attempts: 2 }]);
+    expect(failed).toEqual([
+      { id, code: null, reason: expect.stringContaining("gave up after 2 attempt(s)") },
+    ]);
+    expect(graph.sent).toHaveLength(0);
   });
 });

@@ -57,16 +57,19 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     const reason = reasonText(p);
     const log = deps.logger.child({ jobId: job.id, conversationId: p.conversationId });
     const conversation = getConversation(deps.db, p.conversationId);
-    // Claimed, closed or returned to the AI since the handoff was requested: nothing to open,
-    // and a claim must not be reset to "waiting".
-    if (conversation?.state !== "escalated") {
+    // Closed or returned to the AI since the handoff was requested: nothing to open.
+    if (!conversation || conversation.state === "bot" || conversation.state === "closed") {
       log.info({ state: conversation?.state }, "handoff no longer needed: conversation moved on");
       return;
     }
+    // Already claimed (a stale button on an earlier root): keep the agent, only make sure the
+    // thread exists.
+    const waiting = conversation.state === "escalated";
     const contact = getContact(deps.db, conversation.contactId);
     const language = p.language ?? (contact?.language === "en" ? "en" : "id");
     let thread = threadForConversation(deps.db, p.conversationId);
-    const reopened = thread !== undefined && thread.rootTs !== null && thread.status !== "waiting";
+    const reopened =
+      waiting && thread !== undefined && thread.rootTs !== null && thread.status !== "waiting";
     if (!thread) {
       const customerText = recentTranscript(deps.db, p.conversationId, 5)
         .filter((m) => m.direction === "in")
@@ -86,7 +89,7 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
         { conversationId: p.conversationId, channel, reason, confidence: p.confidence, language },
         deps.now(),
       );
-    } else {
+    } else if (waiting) {
       updateThread(
         deps.db,
         thread.id,
