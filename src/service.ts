@@ -132,6 +132,9 @@ export async function startService(
     appToken: config.slack.appToken,
     apiUrl: config.slack.apiUrl,
     logger: slackLogger,
+    // Listeners call the Web API while someone waits for the click to take effect: a few quick
+    // retries, not the SDK's default half hour.
+    clientOptions: { retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2000 } },
     ...(config.slack.botId && config.slack.botUserId
       ? { botId: config.slack.botId, botUserId: config.slack.botUserId }
       : {}),

@@ -193,6 +193,38 @@ describe("Slack media, edits, Home tab, slash commands and Return to AI", () => 
     expect(noticeCount(root, "does not unsend")).toBe(1);
   });
 
+  it("ignores a link preview added to a relayed reply (message_changed with the same text)", async () => {
+    await start();
+    const root = await openThread();
+    const reply = await relayedReply(root, "Cek di https://example.com/status ya Kak");
+    const original = {
+      type: "message",
+      user: AGENT,
+      text: "Cek di https://example.com/status ya Kak",
+      ts: reply.ts,
+      thread_ts: root.ts,
+    };
+    const unfurl = messageEvent({
+      channel: CHANNEL,
+      user: AGENT,
+      text: "",
+      subtype: "message_changed",
+    });
+    delete unfurl.user;
+    delete unfurl.text;
+    Object.assign(unfurl, {
+      hidden: true,
+      message: {
+        ...original,
+        attachments: [{ title: "Status", from_url: "https://example.com/status" }],
+      },
+      previous_message: original,
+    });
+    expect((await f.event(unfurl)).status).toBe(200);
+    await f.settle();
+    expect(noticeCount(root, "Edits are not sent")).toBe(0);
+  });
+
   it("ignores edits and deletions of messages that were never relayed (notes, mirrored customer messages)", async () => {
     await start();
     const root = await openThread();

@@ -20,8 +20,14 @@ interface MessageEventLike {
   ts: string;
   thread_ts?: string;
   files?: { id: string; name?: string; mimetype?: string; url_private?: string }[];
-  message?: { ts?: string; thread_ts?: string; user?: string; edited?: { ts?: string } };
-  previous_message?: { ts?: string; thread_ts?: string; user?: string };
+  message?: {
+    ts?: string;
+    thread_ts?: string;
+    user?: string;
+    text?: string;
+    edited?: { ts?: string };
+  };
+  previous_message?: { ts?: string; thread_ts?: string; user?: string; text?: string };
 }
 
 /** Message events (thread replies to relay) and the Home tab. */
@@ -39,7 +45,9 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
     // Only threads the service opened, in the channels it posted them to, are relayed.
     if (!thread) return;
     const conversationId = thread.conversationId as ConversationId;
-    if (reason === "edit" || reason === "delete") {
+    // Slack also sends message_changed when it adds a link preview: same text, not an edit.
+    const unfurlOnly = reason === "edit" && m.message?.text === m.previous_message?.text;
+    if ((reason === "edit" && !unfurlOnly) || reason === "delete") {
       const originalTs = inner?.ts;
       // Only edits of replies that were relayed matter: the customer already has the old text.
       // Mirrored customer messages are linked to their thread posts too; they were never sent.
