@@ -1,5 +1,6 @@
 import type { ConversationState } from "../core/conversation.ts";
 import type { ConversationId } from "../core/ids.ts";
+import type { Sender } from "../core/inbound.ts";
 import { refreshWindow } from "../core/window.ts";
 import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
@@ -7,6 +8,7 @@ import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import { upsertContact } from "../store/repositories/contacts.ts";
 import {
+  type ConversationRow,
   findOrOpenConversation,
   touchCustomerActivity,
 } from "../store/repositories/conversations.ts";
@@ -72,12 +74,15 @@ export function storeDelivery(
   // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
   const touched = new Map<ConversationId, ConversationState>();
   for (const msg of delivery.messages) {
-    const contact = upsertContact(db, msg.sender, now);
-    if (!contact) {
-      result.skipped++;
-      continue;
+    let conversation: OpenConversation | undefined = knownOpenConversation(db, msg.sender);
+    if (!conversation) {
+      const contact = upsertContact(db, msg.sender, now);
+      if (!contact) {
+        result.skipped++;
+        continue;
+      }
+      conversation = findOrOpenConversation(db, contact.id, now);
     }
-    const conversation = findOrOpenConversation(db, contact.id, now);
     const id = insertInbound(db, conversation.id, msg, now);
     if (id === null) {
       result.duplicates++;
@@ -110,6 +115,35 @@ export function storeDelivery(
   return result;
 }
 
+/** What ingest needs of a customer's open conversation. */
+type OpenConversation = Pick<
+  ConversationRow,
+  "id" | "state" | "windowEndsAt" | "lastCustomerMessageAt"
+>;
+
+/**
+ * The fast path for a returning customer: contact and open conversation in one query, when the
+ * sender brings nothing new to record (same profile name, no newly learnt id). Anything else
+ * goes through the full upsert.
+ */
+function knownOpenConversation(db: Db, sender: Sender): OpenConversation | undefined {
+  if (!sender.waId) return undefined;
+  const row = prepared(
+    db,
+    `SELECT c.id, c.state, c.window_ends_at AS windowEndsAt,
+            c.last_customer_message_at AS lastCustomerMessageAt,
+            k.user_id AS userId, k.profile_name AS profileName
+     FROM contacts k JOIN conversations c ON c.contact_id = k.id AND c.state <> 'closed'
+     WHERE k.wa_id = ?`,
+  ).get(sender.waId) as
+    | (OpenConversation & { userId: string | null; profileName: string | null })
+    | undefined;
+  if (!row) return undefined;
+  if (sender.profileName !== null && sender.profileName !== row.profileName) return undefined;
+  if (sender.userId !== null && sender.userId !== row.userId) return undefined;
+  return row;
+}
+
 /**
  * Queues the conversation's next turn `burstMs` from now. If a turn is queued and has not
  * started yet, it is pushed back instead, so a burst of messages becomes one turn; the push is
@@ -123,25 +157,18 @@ function scheduleTurn(
   now: number,
 ): number {
   const key = conversationKey(conversationId);
-  const waiting = prepared(
+  // One statement for the common case (a turn of this burst is already waiting): push it back.
+  const pushed = prepared(
     db,
-    `SELECT id, run_at AS runAt, created_at AS createdAt FROM jobs
-     WHERE order_key = ? AND kind = 'turn' AND state = 'pending' AND attempts = 0
-     ORDER BY id DESC LIMIT 1`,
-  ).get(key) as { id: number; runAt: number; createdAt: number } | undefined;
-  if (waiting) {
-    const runAt = Math.max(
-      waiting.runAt,
-      Math.min(now + burstMs, waiting.createdAt + opts.maxBurstMs),
-    );
-    if (runAt !== waiting.runAt)
-      prepared(db, "UPDATE jobs SET run_at = ?, updated_at = ? WHERE id = ?").run(
-        runAt,
-        now,
-        waiting.id,
-      );
-    return runAt;
-  }
+    `UPDATE jobs SET run_at = max(run_at, min(@candidate, created_at + @maxBurst)), updated_at = @now
+     WHERE id = (SELECT id FROM jobs
+                 WHERE order_key = @key AND kind = 'turn' AND state = 'pending' AND attempts = 0
+                 ORDER BY id DESC LIMIT 1)
+     RETURNING run_at AS runAt`,
+  ).get({ candidate: now + burstMs, maxBurst: opts.maxBurstMs, now, key }) as
+    | { runAt: number }
+    | undefined;
+  if (pushed) return pushed.runAt;
   enqueueJob(
     db,
     {
