@@ -47,6 +47,17 @@ describe("WhatsApp webhook (service on 127.0.0.1, real SQLite file)", () => {
     expect(await res.json()).toMatchObject({ status: "ok" });
   });
 
+  it("exposes Prometheus metrics read from the database", async () => {
+    await h.meta.send(textMessage("halo"));
+    const res = await fetch(`${h.service.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toContain('jembatan_jobs{kind="turn",state="pending"} 1');
+    expect(text).toContain('jembatan_conversations{state="bot"} 1');
+    expect(text).toContain("jembatan_ai_cost_usd_today 0");
+  });
+
   it("completes Meta's verification handshake and refuses a wrong token", async () => {
     expect(await verifyHandshake(h.webhookUrl, VERIFY_TOKEN, "1158201444")).toEqual({
       status: 200,

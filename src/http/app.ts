@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
+import { createMetrics } from "./metrics.ts";
 
 /** Largest body accepted: Meta's webhook payloads are at most 3 MB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -51,6 +52,10 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
     opts.db.$client.prepare("select 1").get();
     return c.json({ status: "ok", uptimeS: Math.round(process.uptime()) });
   });
+  const metrics = createMetrics(opts.db);
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.metrics(), 200, { "content-type": metrics.contentType }),
+  );
   for (const [path, sub] of Object.entries(opts.mounts)) app.route(path, sub);
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
