@@ -1,18 +1,7 @@
-// Latency the Slack bridge adds, both ways, with the Graph and Slack emulators at zero latency:
-//   Slack → WhatsApp: a signed thread-reply event posted → the Graph emulator receives the send;
-//   WhatsApp → Slack: a signed customer webhook posted → the Slack emulator receives the
-//   chat.postMessage into the handoff thread (the turn's mark-as-read call is on that path).
-// The service runs in this process, so both ends are timed with the same monotonic clock; the
-// sender's and the emulators' work shares its event loop, so the figures are an upper bound.
-// Usage: npm run bench:relay [-- --json] [--samples N] [--warmup N] [--poll-ms N]
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../src/config.ts";
-import { startGraphEmulator } from "../src/emulators/graph.ts";
 import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
-import { type SlackMessage, startSlackEmulator } from "../src/emulators/slack.ts";
+import type { SlackMessage } from "../src/emulators/slack.ts";
 import {
   encodeSlackBody,
   eventCallback,
@@ -20,14 +9,7 @@ import {
   signSlackRequest,
 } from "../src/emulators/slack-requests.ts";
 import { createLogger } from "../src/logger.ts";
-import { startService } from "../src/service.ts";
-import {
-  ACCESS_TOKEN,
-  APP_SECRET,
-  PHONE_NUMBER_ID,
-  SLACK_SIGNING_SECRET,
-  testEnv,
-} from "../test/helpers/harness.ts";
+import { APP_SECRET, SLACK_SIGNING_SECRET, startHarness } from "../test/helpers/harness.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -49,27 +31,18 @@ const CHANNEL = "C0ESCALATE";
 const AGENT = "U0AGENT";
 const TIMEOUT_MS = 5000;
 
-const dir = mkdtempSync(join(tmpdir(), "jembatan-bench-relay-"));
-const graph = await startGraphEmulator({
-  accessToken: ACCESS_TOKEN,
-  phoneNumberId: PHONE_NUMBER_ID,
-});
-const slack = await startSlackEmulator();
-const config = loadConfig(
-  testEnv(graph.url, dir, {
-    SLACK_API_URL: slack.url,
-    SLACK_BOT_TOKEN: slack.botToken,
-    // Bolt resolves the bot ids with auth.test against the emulator, as in production.
-    SLACK_BOT_ID: "",
-    SLACK_BOT_USER_ID: "",
+// Logs go to stderr so that `--json` leaves exactly one line on stdout.
+const h = await startHarness(
+  {
     LOG_LEVEL: "warn",
     JOB_POLL_MS: String(pollMs),
     // The burst window is a deliberate wait, not added latency: off, as in the tests.
     JOB_BURST_MS: "0",
-  }),
+  },
+  {},
+  createLogger("warn", process.stderr),
 );
-// Logs go to stderr so that `--json` leaves exactly one line on stdout.
-const service = await startService(config, createLogger("warn", process.stderr));
+const { service, graph, slack } = h;
 const webhookUrl = `${service.url}/webhooks/whatsapp`;
 const slackEventsUrl = `${service.url}/slack/events`;
 
@@ -244,10 +217,7 @@ try {
     .get() as { n: number };
   if (dead.n > 0) throw new Error(`${dead.n} job(s) died during the run`);
 } finally {
-  await service.stop(2000);
-  await graph.close();
-  await slack.close();
-  rmSync(dir, { recursive: true, force: true });
+  await h.close();
 }
 
 const out = {

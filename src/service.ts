@@ -2,7 +2,6 @@ import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
-import { HANDOFF_JOB, type HandoffPayload } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
 import type { Transcriber } from "./ai/media.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
@@ -48,8 +47,6 @@ export interface ServiceOverrides {
   processor?: TurnProcessor;
   /** Speech to text for voice notes (no default). */
   transcriber?: Transcriber;
-  /** The `handoff` job's handler (the Slack side); default: log it. */
-  handoffJob?: JobHandler<HandoffPayload>;
 }
 
 /**
@@ -162,7 +159,6 @@ export async function startService(
       logger: logger.child({ component: "send" }),
       onStatusApplied,
     }),
-    ...(overrides.handoffJob ? { [HANDOFF_JOB]: overrides.handoffJob as JobHandler<never> } : {}),
   };
   runner = createJobRunner({
     db,

@@ -9,7 +9,7 @@ import {
   type MetaWebhookSender,
 } from "../../src/emulators/meta-webhook.ts";
 import { type SlackEmulator, startSlackEmulator } from "../../src/emulators/slack.ts";
-import { createLogger } from "../../src/logger.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
 import { type Service, type ServiceOverrides, startService } from "../../src/service.ts";
 
 export const APP_SECRET = "test-app-secret";
@@ -61,9 +61,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the emulators and the service. Logs are collected in `logs` (debug level) unless a
+ * `logger` is given, e.g. a quiet one for a benchmark.
+ */
 export async function startHarness(
   extraEnv: Record<string, string> = {},
   overrides: ServiceOverrides = {},
+  logger?: Logger,
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "jembatan-e2e-"));
   const graph = await startGraphEmulator({
@@ -88,7 +93,7 @@ export async function startHarness(
       cb();
     },
   });
-  const service = await startService(config, createLogger("debug", sink), overrides);
+  const service = await startService(config, logger ?? createLogger("debug", sink), overrides);
   const webhookUrl = `${service.url}/webhooks/whatsapp`;
   return {
     service,
