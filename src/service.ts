@@ -152,6 +152,7 @@ export async function startService(
       graph,
       processor: routeTurns({ bot: overrides.processor ?? responder, human: bridge.mirror }),
       logger: logger.child({ component: "turn" }),
+      burst: { burstMs: config.jobs.burstMs, maxBurstMs: config.jobs.burstMs * 4 },
     }),
     send: createSendJob({
       ...sendDeps,
@@ -179,7 +180,6 @@ export async function startService(
         verifyToken: config.whatsapp.verifyToken,
         ingest: {
           burstMs: config.jobs.burstMs,
-          maxBurstMs: config.jobs.burstMs * 4,
           maxAttempts: config.jobs.maxAttempts,
           onStatusApplied,
         },

@@ -372,3 +372,26 @@ describe("turn job", () => {
     expect(rows("select status from messages")).toEqual([{ status: "handled" }]);
   });
 });
+
+describe("turn job with a burst window", () => {
+  beforeEach(async () => {
+    h = await startHarness({ JOB_BURST_MS: "1000" }, { processor: recordOnlyProcessor });
+  });
+  afterEach(async () => h.close());
+
+  it("waits until the customer stops typing, then answers the whole burst as one turn", async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Each message comes before the previous one's quiet time is over: the turn first due at
+    // +1000 ms must see the customer is still typing and wait for the last one.
+    for (const [i, text] of ["halo", "mau tanya", "ongkir ke Surabaya?"].entries()) {
+      if (i > 0) await sleep(600);
+      expect((await h.meta.send(textMessage(text, { id: `wamid.BURST${i}` }))).status).toBe(200);
+    }
+    expect(rows("select status from messages where status = 'handled'")).toEqual([]);
+    await expect
+      .poll(() => rows("select kind, state, attempts from jobs"), { timeout: 8000 })
+      .toEqual([{ kind: "turn", state: "done", attempts: 1 }]);
+    expect(h.graph.reads.map((r) => r.waMessageId)).toEqual(["wamid.BURST2"]);
+    expect(rows("select status from messages")).toEqual(Array(3).fill({ status: "handled" }));
+  });
+});

@@ -1,3 +1,4 @@
+import { type BurstPolicy, burstWaitMs } from "../core/burst.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { JobHandler } from "../jobs/types.ts";
 import type { Logger } from "../logger.ts";
@@ -17,10 +18,14 @@ export interface TurnJobDeps {
   graph: Pick<GraphClient, "markRead">;
   processor: TurnProcessor;
   logger: Logger;
+  /** How long the AI waits for a customer to finish typing (none: answer at once). */
+  burst?: BurstPolicy;
+  now?: () => number;
 }
 
 /**
- * The `turn` job: takes the conversation's unhandled customer messages, marks the newest read
+ * The `turn` job: takes the conversation's unhandled customer messages, waits (by rescheduling
+ * itself) while the customer is still typing a burst to the AI, marks the newest read
  * (the blue ticks tell the customer we got it), hands the turn to the processor, and commits the
  * processor's writes together with "handled" and the job's completion.
  */
@@ -37,6 +42,19 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
     const messages = unhandledInbound(deps.db, conversation.id);
     // An earlier turn of a burst may already have handled everything.
     if (messages.length === 0) return;
+    if (deps.burst) {
+      const waitMs = burstWaitMs(
+        deps.burst,
+        {
+          state: conversation.state,
+          queuedAt: job.createdAt,
+          newestArrivedAt: Math.max(...messages.map((m) => m.createdAt)),
+        },
+        (deps.now ?? Date.now)(),
+      );
+      if (waitMs > 0)
+        return { type: "reschedule", delayMs: waitMs, reason: "customer still typing (burst)" };
+    }
     const newest = messages.at(-1)!;
     if (newest.waMessageId) {
       try {

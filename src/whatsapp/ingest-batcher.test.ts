@@ -10,7 +10,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const opts = { burstMs: 1000, maxBurstMs: 4000, maxAttempts: 8 };
+const opts = { burstMs: 1000, maxAttempts: 8 };
 
 function text(id: string, from: string): NormalizedDelivery {
   const msg: InboundMessage = {

@@ -11,7 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const opts = { burstMs: 1500, maxBurstMs: 6000, maxAttempts: 8 };
+const opts = { burstMs: 1500, maxAttempts: 8 };
 let n = 0;
 
 function from(

@@ -17,11 +17,13 @@ import { upsertTemplateStatus } from "../store/repositories/templates.ts";
 import { inTransaction } from "../store/tx.ts";
 import type { NormalizedDelivery, StatusUpdate } from "./webhook/types.ts";
 
-/** Burst handling: customer messages this close together are answered as one turn. */
+/** How ingest queues turns. */
 export interface IngestOptions {
+  /**
+   * A new turn for the AI is first due this long after its first message; the turn itself waits
+   * longer while the burst goes on (see `burstWaitMs`).
+   */
   burstMs: number;
-  /** A turn is never delayed more than this after its first message, however chatty the burst. */
-  maxBurstMs: number;
   /** Attempts before a turn job is given up as dead. */
   maxAttempts: number;
   /** Called inside the transaction for each status that moved an outbound message forward. */
@@ -36,7 +38,7 @@ export interface IngestResult {
   statuses: Record<StatusApplied, number>;
   templates: number;
   conversations: ConversationId[];
-  /** When the earliest turn this delivery queued or moved is due (null: none). */
+  /** When the earliest turn this delivery queued is due (null: none queued). */
   nextTurnAt: number | null;
 }
 
@@ -44,7 +46,7 @@ export interface IngestResult {
  * Stores one webhook delivery in a single transaction: contacts upserted, conversations found or
  * opened, new messages inserted (known WhatsApp ids skipped), windows refreshed from the
  * messages' own timestamps, statuses and template updates applied, and one turn job per
- * conversation queued (or its start pushed back while a burst is still arriving).
+ * conversation queued unless one is already waiting (it will take these messages too).
  */
 export function ingestDelivery(
   db: Db,
@@ -99,8 +101,8 @@ export function storeDelivery(
     touched.set(conversation.id, conversation.state);
   }
   for (const [conversationId, state] of touched) {
-    const at = scheduleTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
-    result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
+    const at = queueTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
+    if (at !== null) result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
   }
   for (const status of delivery.statuses) {
     const applied = applyStatus(db, status, now);
@@ -145,40 +147,35 @@ function knownOpenConversation(db: Db, sender: Sender): OpenConversation | undef
 }
 
 /**
- * Queues the conversation's next turn `burstMs` from now. If a turn is queued and has not
- * started yet, it is pushed back instead, so a burst of messages becomes one turn; the push is
- * capped at `maxBurstMs` after that turn was queued so a steady stream still gets answers.
+ * Queues the conversation's next turn `delayMs` from now, unless a turn that has not started yet
+ * is already waiting: that one answers these messages too (a burst becomes one turn; the turn
+ * itself waits for the burst to end). Returns when the new turn is due, or null if none was
+ * queued. A read and, once per turn, an insert: no job row is rewritten per message.
  */
-function scheduleTurn(
+function queueTurn(
   db: Db,
   conversationId: ConversationId,
-  burstMs: number,
+  delayMs: number,
   opts: IngestOptions,
   now: number,
-): number {
+): number | null {
   const key = conversationKey(conversationId);
-  // One statement for the common case (a turn of this burst is already waiting): push it back.
-  const pushed = prepared(
+  const waiting = prepared(
     db,
-    `UPDATE jobs SET run_at = max(run_at, min(@candidate, created_at + @maxBurst)), updated_at = @now
-     WHERE id = (SELECT id FROM jobs
-                 WHERE order_key = @key AND kind = 'turn' AND state = 'pending' AND attempts = 0
-                 ORDER BY id DESC LIMIT 1)
-     RETURNING run_at AS runAt`,
-  ).get({ candidate: now + burstMs, maxBurst: opts.maxBurstMs, now, key }) as
-    | { runAt: number }
-    | undefined;
-  if (pushed) return pushed.runAt;
+    `SELECT 1 FROM jobs
+     WHERE order_key = ? AND kind = 'turn' AND state = 'pending' AND attempts = 0 LIMIT 1`,
+  ).get(key);
+  if (waiting) return null;
   enqueueJob(
     db,
     {
       kind: "turn",
       payload: { conversationId },
       orderKey: key,
-      runAt: now + burstMs,
+      runAt: now + delayMs,
       maxAttempts: opts.maxAttempts,
     },
     now,
   );
-  return now + burstMs;
+  return now + delayMs;
 }
