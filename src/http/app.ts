@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
+import { lazyChild } from "./lazy-logger.ts";
 import { createMetrics } from "./metrics.ts";
 
 /** Largest body accepted: Meta's webhook payloads are at most 3 MB. */
@@ -29,14 +30,15 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
   app.use(requestId());
   app.use(async (c, next) => {
     const started = performance.now();
-    const log = opts.logger.child({ requestId: c.get("requestId") });
+    const log = lazyChild(opts.logger, { requestId: c.get("requestId") });
     c.set("logger", log);
     await next();
+    // Health checks and successful webhooks are the bulk of traffic: keep them at debug (and
+    // checked before touching the lazy logger, so a quiet request never builds it).
+    const level = c.res.status >= 400 ? "info" : "debug";
+    if (!opts.logger.isLevelEnabled(level)) return;
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
-    // Health checks and successful webhooks are the bulk of traffic: keep them at debug.
-    if (c.res.status >= 400) log.info(line, "request");
-    else log.debug(line, "request");
+    log[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, "request");
   });
   const limitStream = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
   app.use(async (c, next) => {
