@@ -1,6 +1,7 @@
 // Webhook ingest throughput and latency, against a bare Hono endpoint in the same run.
 // Usage: npm run bench:ingest [-- --json] [--seconds N] [--concurrency N]
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,20 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the server process spent per request, µs; null off Linux. */
+  cpuUs: number | null;
+}
+
+// Throughput on a shared VM drifts; the server's own CPU time per request is steadier, so it is
+// reported too (Linux only: read from /proc, in clock ticks).
+const TICK_US = 10_000;
+function cpuTicks(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return null;
+  }
 }
 
 const tsx = import.meta.resolve("tsx");
@@ -62,7 +77,12 @@ function buildBodies(n: number): { body: Buffer; signature: string }[] {
   });
 }
 
-async function load(port: number, durationMs: number): Promise<Result> {
+async function load(
+  target: { port: number; proc: ChildProcess },
+  durationMs: number,
+): Promise<Result> {
+  const { port } = target;
+  const ticksBefore = cpuTicks(target.proc.pid);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const bodies = buildBodies(Math.ceil((durationMs / 1000) * 20_000));
   let next = 0;
@@ -105,11 +125,16 @@ async function load(port: number, durationMs: number): Promise<Result> {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const ticksAfter = cpuTicks(target.proc.pid);
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { perS: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors };
+  const cpuUs =
+    ticksBefore === null || ticksAfter === null
+      ? null
+      : ((ticksAfter - ticksBefore) * TICK_US) / latencies.length;
+  return { perS: latencies.length / elapsed, p50: pct(0.5), p99: pct(0.99), errors, cpuUs };
 }
 
 async function stopTarget(proc: ChildProcess) {
@@ -128,11 +153,11 @@ const hook = await startTarget("webhook");
 const bareRuns: Result[] = [];
 const hookRuns: Result[] = [];
 try {
-  await load(bare.port, 1000); // warm-up: JIT, SQLite page cache
-  await load(hook.port, 1000);
+  await load(bare, 1000); // warm-up: JIT, SQLite page cache
+  await load(hook, 1000);
   for (let r = 0; r < rounds; r++) {
-    bareRuns.push(await load(bare.port, seconds * 1000));
-    hookRuns.push(await load(hook.port, seconds * 1000));
+    bareRuns.push(await load(bare, seconds * 1000));
+    hookRuns.push(await load(hook, seconds * 1000));
   }
 } finally {
   await stopTarget(bare.proc);
@@ -143,6 +168,7 @@ const pick = (runs: Result[]): Result => ({
   p50: median(runs.map((x) => x.p50)),
   p99: median(runs.map((x) => x.p99)),
   errors: runs.reduce((n, x) => n + x.errors, 0),
+  cpuUs: runs.some((x) => x.cpuUs === null) ? null : median(runs.map((x) => x.cpuUs!)),
 });
 const baseline = pick(bareRuns);
 const webhook = pick(hookRuns);
@@ -155,6 +181,8 @@ const out = {
   baseline_p50_ms: round(baseline.p50),
   baseline_p99_ms: round(baseline.p99),
   ratio: round(webhook.perS / baseline.perS, 3),
+  server_cpu_us_per_delivery: webhook.cpuUs === null ? null : round(webhook.cpuUs, 0),
+  baseline_server_cpu_us_per_req: baseline.cpuUs === null ? null : round(baseline.cpuUs, 0),
   errors: webhook.errors + baseline.errors,
   concurrency,
   seconds,
@@ -172,6 +200,10 @@ if (args.json) {
   console.log(
     `bare Hono:      ${out.baseline_per_s} requests/s, p50 ${out.baseline_p50_ms} ms, p99 ${out.baseline_p99_ms} ms`,
   );
+  if (out.server_cpu_us_per_delivery !== null)
+    console.log(
+      `server CPU per request: webhook ${out.server_cpu_us_per_delivery} µs, bare ${out.baseline_server_cpu_us_per_req} µs`,
+    );
   console.log(
     `ratio ${out.ratio} (target ≥ 0.4; per round ${out.ratios.join(", ")}), errors ${out.errors}, concurrency ${concurrency}, medians of ${rounds} rounds of ${seconds} s`,
   );
