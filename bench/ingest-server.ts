@@ -23,9 +23,14 @@ if (mode === "bare") {
   process.stdout.write(`${JSON.stringify({ benchReady: true, port: server.port })}\n`);
 } else if (mode === "webhook") {
   const dir = mkdtempSync(join(tmpdir(), "jembatan-bench-"));
-  // Turns are held back by the burst window so the figure measures ingest alone.
+  // Turns are held back by the burst window so the figure measures ingest alone. The job runner
+  // polls at the service's default, not the tests' fast 20 ms.
   const config = loadConfig(
-    testEnv("http://127.0.0.1:9", dir, { LOG_LEVEL: "warn", JOB_BURST_MS: "60000" }),
+    testEnv("http://127.0.0.1:9", dir, {
+      LOG_LEVEL: "warn",
+      JOB_BURST_MS: "60000",
+      JOB_POLL_MS: "250",
+    }),
   );
   const service = await startService(config, createLogger("warn"));
   process.stdout.write(`${JSON.stringify({ benchReady: true, port: service.port })}\n`);

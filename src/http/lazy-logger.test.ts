@@ -24,6 +24,7 @@ describe("lazyChild", () => {
       return child(b);
     }) as typeof logger.child;
     const log = lazyChild(logger, { requestId: "r1" });
+    log.debug({ n: 0 }, "below the level: dropped without building the child");
     expect(built).toBe(0);
     log.info({ n: 1 }, "one");
     log.warn("two");

@@ -14,6 +14,8 @@ export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Lo
   };
   return new Proxy({} as Logger, {
     get(_target, prop) {
+      // A call at a disabled level (the webhook's per-delivery debug line) must not build it.
+      if (child === undefined && isDisabledLevel(parent, prop)) return noop;
       const target = real();
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
@@ -25,4 +27,11 @@ export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Lo
       return Reflect.has(real(), prop);
     },
   });
+}
+
+const LEVELS: ReadonlySet<string> = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
+const noop = () => {};
+
+function isDisabledLevel(parent: Logger, prop: string | symbol): boolean {
+  return typeof prop === "string" && LEVELS.has(prop) && !parent.isLevelEnabled(prop);
 }
