@@ -1,9 +1,10 @@
-import { and, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { MessageId } from "../core/ids.ts";
 import { isWindowOpen } from "../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
+import { prepared, preparedQuery, updateRow } from "../store/prepared.ts";
 import { getContact } from "../store/repositories/contacts.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
 import { applyStatus, getMessage } from "../store/repositories/messages.ts";
@@ -44,10 +45,13 @@ export function failOutbound(
   reason: string,
   at: number,
 ): void {
-  db.update(messages)
-    .set({ status: "failed", errorCode: code, errorDetail: reason, statusAt: at, updatedAt: at })
-    .where(eq(messages.id, id))
-    .run();
+  updateRow(db, messages, id, {
+    status: "failed",
+    errorCode: code,
+    errorDetail: reason,
+    statusAt: at,
+    updatedAt: at,
+  });
 }
 
 /**
@@ -134,10 +138,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       return;
     }
 
-    db.update(messages)
-      .set({ status: "sending", sendStartedAt: now(), updatedAt: now() })
-      .where(eq(messages.id, id))
-      .run();
+    updateRow(db, messages, id, { status: "sending", sendStartedAt: now(), updatedAt: now() });
     let result: SendResult;
     try {
       result = await send(to, content, {
@@ -148,10 +149,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       if (!(err instanceof GraphApiError)) throw err;
       if (err.httpStatus !== null) {
         // Meta answered with an error, so it did not accept the message: no unknown outcome.
-        db.update(messages)
-          .set({ status: "queued", updatedAt: now() })
-          .where(eq(messages.id, id))
-          .run();
+        updateRow(db, messages, id, { status: "queued", updatedAt: now() });
       }
       switch (err.kind) {
         case "retryable":
@@ -192,18 +190,23 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
   }
 
   function recordAccepted(id: MessageId, waMessageId: string) {
-    db.update(messages)
-      .set({ waMessageId, status: "accepted", statusAt: now(), updatedAt: now() })
-      .where(and(eq(messages.id, id)))
-      .run();
+    updateRow(db, messages, id, {
+      waMessageId,
+      status: "accepted",
+      statusAt: now(),
+      updatedAt: now(),
+    });
     // Statuses that arrived before we knew the wamid were kept; apply them now, in order.
-    const early = db
-      .select()
-      .from(statusEvents)
-      .where(eq(statusEvents.waMessageId, waMessageId))
-      .all();
+    const early = preparedQuery(db, "earlyStatuses", () =>
+      db
+        .select()
+        .from(statusEvents)
+        .where(eq(statusEvents.waMessageId, sql.placeholder("waMessageId")))
+        .orderBy(asc(statusEvents.id))
+        .prepare(),
+    ).all({ waMessageId });
     for (const ev of early) {
-      db.delete(statusEvents).where(eq(statusEvents.id, ev.id)).run();
+      prepared(db, "DELETE FROM status_events WHERE id = ?").run(ev.id);
       const update: StatusUpdate = {
         waMessageId: ev.waMessageId as StatusUpdate["waMessageId"],
         status: ev.status as StatusUpdate["status"],

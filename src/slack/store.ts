@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
-import { preparedQuery } from "../store/prepared.ts";
+import { preparedQuery, updateRow } from "../store/prepared.ts";
 import { messages, slackThreads, slackUsers } from "../store/schema.ts";
 
 export type ThreadRow = typeof slackThreads.$inferSelect;
@@ -54,10 +54,7 @@ export function createThread(
 
 /** Updates fields of a thread. */
 export function updateThread(db: Db, id: number, patch: Partial<ThreadRow>, now: number): void {
-  db.update(slackThreads)
-    .set({ ...patch, updatedAt: now })
-    .where(eq(slackThreads.id, id))
-    .run();
+  updateRow(db, slackThreads, id, { ...patch, updatedAt: now });
 }
 
 /** Threads where someone may be waiting: the SLA sweeper's work list. */
@@ -87,7 +84,13 @@ export function previousThreadOf(
 
 /** A Slack user's display name as resolved earlier. */
 export function knownUserName(db: Db, userId: string): string | undefined {
-  return db.select().from(slackUsers).where(eq(slackUsers.userId, userId)).get()?.displayName;
+  return preparedQuery(db, "knownUserName", () =>
+    db
+      .select({ displayName: slackUsers.displayName })
+      .from(slackUsers)
+      .where(eq(slackUsers.userId, sql.placeholder("userId")))
+      .prepare(),
+  ).get({ userId })?.displayName;
 }
 
 /** Keeps a resolved display name. */
@@ -100,10 +103,7 @@ export function rememberUserName(db: Db, userId: string, displayName: string, no
 
 /** Records which Slack message shows (or originated) a WhatsApp message. */
 export function linkSlackMessage(db: Db, messageId: MessageId, channel: string, ts: string): void {
-  db.update(messages)
-    .set({ slackChannel: channel, slackTs: ts })
-    .where(eq(messages.id, messageId))
-    .run();
+  updateRow(db, messages, messageId, { slackChannel: channel, slackTs: ts });
 }
 
 /**

@@ -56,12 +56,11 @@ export function unhandledInbound(db: Db, conversationId: ConversationId): Messag
 
 /** Marks inbound messages as handled by a turn. */
 export function markHandled(db: Db, ids: MessageId[], now: number): void {
-  for (const id of ids) {
-    db.update(messages)
-      .set({ status: "handled", updatedAt: now })
-      .where(and(eq(messages.id, id), eq(messages.status, "received")))
-      .run();
-  }
+  const mark = prepared(
+    db,
+    "UPDATE messages SET status = 'handled', updated_at = ? WHERE id = ? AND status = 'received'",
+  );
+  for (const id of ids) mark.run(now, id);
 }
 
 /** The outcome of applying one status report. */
