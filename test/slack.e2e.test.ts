@@ -90,6 +90,31 @@ describe("Slack human-in-the-loop (real Bolt app over signed HTTP, Slack and Gra
     expect(sentTexts()).toHaveLength(1);
   });
 
+  it("marks a mirrored message read after mirroring; a failed receipt neither blocks nor repeats the turn", async () => {
+    const root = await handoff();
+    await expect.poll(sentTexts, { timeout: 5000 }).toHaveLength(1);
+    const lastTurn = () =>
+      rows("select state, attempts from jobs where kind = 'turn' order by id desc limit 1");
+
+    await h.meta.send(textMessage("halo? masih di sana?", { id: "wamid.MIRROR1" }));
+    await expect
+      .poll(() => h.graph.reads.map((r) => r.waMessageId), { timeout: 5000 })
+      .toContain("wamid.MIRROR1");
+    expect(replies(root).some((r) => r.text?.includes("masih di sana"))).toBe(true);
+
+    // The next Graph call is this turn's read receipt: it fails, the mirror still happens once.
+    h.graph.failNext({ route: "messages", httpStatus: 503 }, 1);
+    await h.meta.send(textMessage("tolong dibalas", { id: "wamid.MIRROR2" }));
+    await h.slack.waitFor(
+      () => replies(root).some((r) => r.text?.includes("tolong dibalas")),
+      5000,
+    );
+    await expect.poll(lastTurn, { timeout: 5000 }).toEqual([{ state: "done", attempts: 1 }]);
+    expect(replies(root).filter((r) => r.text?.includes("tolong dibalas"))).toHaveLength(1);
+    expect(h.graph.reads.map((r) => r.waMessageId)).not.toContain("wamid.MIRROR2");
+    expect(sentTexts()).toHaveLength(1);
+  });
+
   it("relays an agent's thread reply to WhatsApp once, even when Slack retries", async () => {
     const root = await handoff();
     await expect.poll(sentTexts, { timeout: 5000 }).toHaveLength(1);
