@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
-import { lazyChild } from "./lazy-logger.ts";
 import { createMetrics } from "./metrics.ts";
 
 /** Largest body accepted: Meta's webhook payloads are at most 3 MB. */

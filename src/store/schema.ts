@@ -178,7 +178,9 @@ export const jobs = sqliteTable(
   (t) => [
     uniqueIndex("jobs_dedupe_key_unique").on(t.dedupeKey),
     index("jobs_due_idx").on(t.state, t.runAt),
-    index("jobs_order_key_idx").on(t.orderKey, t.id),
+    // By key and state: "is an earlier job of this key unfinished", "is a turn waiting" and "what
+    // comes next for this key" read only the open jobs of a key, however many it finished.
+    index("jobs_order_key_state_idx").on(t.orderKey, t.state, t.id),
   ],
 );
 

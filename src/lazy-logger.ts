@@ -1,4 +1,4 @@
-import type { Logger } from "../logger.ts";
+import type { Logger } from "./logger.ts";
 
 /**
  * A child logger that is only built when first used. Every request gets its own logger with its

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../logger.ts";
 import { lazyChild } from "./lazy-logger.ts";
+import { createLogger } from "./logger.ts";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
