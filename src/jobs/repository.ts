@@ -157,6 +157,15 @@ export function killJob(
   return res.changes === 1;
 }
 
+/** When the earliest pending job with this order key is due (null: none is pending). */
+export function nextOfKey(db: Db, orderKey: string): number | null {
+  const row = prepared(
+    db,
+    "SELECT min(run_at) AS t FROM jobs WHERE order_key = ? AND state = 'pending'",
+  ).get(orderKey) as { t: number | null };
+  return row.t;
+}
+
 /** Earliest time a pending job becomes due, to sleep until then (null when none is pending). */
 export function nextDueAt(db: Db): number | null {
   const row = prepared(

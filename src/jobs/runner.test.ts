@@ -283,4 +283,56 @@ describe("job runner: giving up and shutting down", () => {
     const due = nextDueAt(t.db)!;
     expect(due).toBeGreaterThan(Date.now() + 50_000);
   });
+
+  it("starts the next job of a key as soon as the previous one finishes, not at the next poll", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    enqueueJob(t.db, { kind: "h", payload: "first", orderKey: "k" });
+    const r = runner(
+      {
+        h: async (j) => {
+          if (j.payload === "first") await gate;
+          order.push(j.payload as string);
+        },
+      },
+      // A poll far away: only the finished job can start the next one in time.
+      { pollMs: 60_000 },
+    );
+    r.start();
+    await until(() => r.inFlight() === 1);
+    // Queued while the first runs: the claim at wake() finds it held back by its key.
+    enqueueJob(t.db, { kind: "h", payload: "second", orderKey: "k" });
+    r.wake();
+    await sleep(20);
+    expect(order).toEqual([]);
+    release();
+    await until(() => order.length === 2);
+    expect(order).toEqual(["first", "second"]);
+    await r.stop();
+  });
+
+  it("claims again after a job when every free slot was taken", async () => {
+    const done: number[] = [];
+    for (let n = 0; n < 3; n++) enqueueJob(t.db, { kind: "h", payload: n });
+    const r = runner(
+      { h: async (j) => void done.push(j.payload as number) },
+      { pollMs: 60_000, concurrency: 1 },
+    );
+    r.start();
+    await until(() => done.length === 3);
+    expect(done).toEqual([0, 1, 2]);
+    await r.stop();
+  });
 });
+
+/** Waits (up to 2 s, far below the 60 s poll of these tests) until `predicate` holds. */
+async function until(predicate: () => boolean) {
+  const deadline = Date.now() + 2_000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("timed out: the runner did not get to it");
+    await sleep(2);
+  }
+}

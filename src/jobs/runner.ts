@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { inTransaction } from "../store/tx.ts";
@@ -9,6 +10,7 @@ import {
   extendLease,
   killJob,
   nextDueAt,
+  nextOfKey,
   rescheduleJob,
 } from "./repository.ts";
 import { type ClaimedJob, type JobHandler, type JobKind, LeaseLostError } from "./types.ts";
@@ -64,6 +66,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   // The next planned check and when it fires.
   let planned: { at: number; cancel: () => void } | null = null;
   let ticking = false;
+  let saturated = false;
   let tickAgain = false;
 
   // Keeps the earliest planned check only: a busy webhook calls wake() thousands of times a
@@ -116,6 +119,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     const free = concurrency - running.size;
     if (free <= 0 || stopping) return 0;
     const claimed = inTransaction(db, () => claimDueJobs(db, workerId, free, leaseMs, now()));
+    // Every free slot taken: more jobs may be due than there was room for.
+    saturated = claimed.length >= free;
     for (const job of claimed) {
       const abort = new AbortController();
       const promise = execute(job, abort)
@@ -126,11 +131,28 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         })
         .finally(() => {
           running.delete(job.id);
-          if (started) schedule(0, true);
+          if (started) afterJob(job);
         });
       running.set(job.id, { promise, abort });
     }
     return claimed.length;
+  }
+
+  // Claims again only when a finished job may have let something become due: jobs were waiting
+  // for a free slot, or a job of the same key was queued behind it (or it was itself rescheduled).
+  // A claim is a write transaction, and claiming after every job was a large share of the
+  // relay's CPU time (bench/relay); jobs queued meanwhile called wake() themselves, and anything
+  // else is found by the planned check (at most JOB_POLL_MS away).
+  function afterJob(job: ClaimedJob) {
+    try {
+      if (saturated) return schedule(0, true);
+      if (job.orderKey === null) return;
+      const next = nextOfKey(db, job.orderKey);
+      if (next !== null) schedule(next - now(), true);
+    } catch (err) {
+      logger.warn({ err, jobId: job.id }, "job runner: could not look for the next job; polling");
+      schedule(0);
+    }
   }
 
   async function execute(job: ClaimedJob, abort: AbortController): Promise<void> {
@@ -146,7 +168,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       );
       return;
     }
-    const log = logger.child({ jobId: job.id, kind: job.kind, attempt: job.attempt });
+    // Built only if the job logs above debug: most jobs log nothing else.
+    const log = lazyChild(logger, { jobId: job.id, kind: job.kind, attempt: job.attempt });
     const handler = opts.handlers[job.kind] as JobHandler | undefined;
     const heartbeat = setInterval(
       () => {
