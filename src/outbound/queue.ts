@@ -2,7 +2,7 @@ import type { ConversationId, MessageId } from "../core/ids.ts";
 import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
-import { messages } from "../store/schema.ts";
+import { prepared } from "../store/prepared.ts";
 import { type OutboundAuthor, type OutboundContent, outboundText } from "./types.ts";
 
 export interface QueueOutboundInput {
@@ -20,22 +20,22 @@ export interface QueueOutboundInput {
  * conversation's other jobs.
  */
 export function queueOutbound(db: Db, input: QueueOutboundInput, now = Date.now()): MessageId {
-  const row = db
-    .insert(messages)
-    .values({
-      conversationId: input.conversationId,
-      direction: "out",
-      author: input.author,
-      kind: input.content.kind,
-      text: outboundText(input.content),
-      payload: input.content,
-      status: "queued",
-      quotedWaMessageId: input.replyTo ?? null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning({ id: messages.id })
-    .get();
+  // A cached statement: this runs for every reply and relayed message (bench/relay).
+  const row = prepared(
+    db,
+    `INSERT INTO messages (conversation_id, direction, author, kind, text, payload, status,
+       quoted_wa_message_id, created_at, updated_at)
+     VALUES (?, 'out', ?, ?, ?, ?, 'queued', ?, ?, ?) RETURNING id`,
+  ).get(
+    input.conversationId,
+    input.author,
+    input.content.kind,
+    outboundText(input.content),
+    JSON.stringify(input.content),
+    input.replyTo ?? null,
+    now,
+    now,
+  ) as { id: MessageId };
   enqueueJob(
     db,
     {

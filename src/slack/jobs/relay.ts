@@ -114,6 +114,7 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
     }
 
     let agentName = knownUserName(deps.db, p.user);
+    const freshName = !agentName;
     if (!agentName) {
       const res = await slackCall(deps, log, "users.info", () =>
         deps.web.users.info({ user: p.user }),
@@ -152,7 +153,7 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         });
         return;
       }
-      rememberUserName(deps.db, p.user, name, now);
+      if (freshName) rememberUserName(deps.db, p.user, name, now);
       const ids = [];
       if (reply.text) {
         ids.push(
