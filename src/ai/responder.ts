@@ -4,6 +4,7 @@ import type { MessageId } from "../core/ids.ts";
 import { detectLanguage } from "../core/language.ts";
 import { routeTier } from "../core/router.ts";
 import { detectTriggers } from "../core/triggers.ts";
+import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import { queueOutbound } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
@@ -108,7 +109,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       }
       const contact = getContact(db, conversation.contactId);
       if (!contact) return undefined;
-      const log = logger.child({ conversationId: conversation.id });
+      const log = lazyChild(logger, { conversationId: conversation.id });
 
       const triggers = turn.messages.map((m) => ({ id: m.id, t: detectTriggers(m.text) }));
       const customerText = turn.messages.map((m) => m.text).join("\n");

@@ -2,6 +2,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { MessageId } from "../core/ids.ts";
 import { isWindowOpen } from "../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
+import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { prepared, preparedQuery, updateRow } from "../store/prepared.ts";
@@ -89,7 +90,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
 
   return async (job, ctx) => {
     const id = job.payload.messageId;
-    const log = logger.child({ messageId: id, jobId: job.id });
+    const log = lazyChild(logger, { messageId: id, jobId: job.id });
     const msg = getMessage(db, id);
     if (msg?.direction !== "out") {
       log.warn("send job for a missing or inbound message: nothing to do");

@@ -4,6 +4,7 @@ import { isOpen } from "../../core/business-hours.ts";
 import { chooseChannel } from "../../core/channel-routing.ts";
 import { isWindowOpen } from "../../core/window.ts";
 import type { JobHandler } from "../../jobs/types.ts";
+import { lazyChild } from "../../lazy-logger.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
 import { getContact } from "../../store/repositories/contacts.ts";
 import { getConversation } from "../../store/repositories/conversations.ts";
@@ -55,7 +56,7 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
   return async (job, ctx) => {
     const p = job.payload;
     const reason = reasonText(p);
-    const log = deps.logger.child({ jobId: job.id, conversationId: p.conversationId });
+    const log = lazyChild(deps.logger, { jobId: job.id, conversationId: p.conversationId });
     const conversation = getConversation(deps.db, p.conversationId);
     // Closed or returned to the AI since the handoff was requested: nothing to open.
     if (!conversation || conversation.state === "bot" || conversation.state === "closed") {

@@ -1,6 +1,7 @@
 import type { ConversationId, MessageId } from "../../core/ids.ts";
 import type { InboundContent } from "../../core/inbound.ts";
 import type { JobHandler } from "../../jobs/types.ts";
+import { lazyChild } from "../../lazy-logger.ts";
 import { getMessage } from "../../store/repositories/messages.ts";
 import { GraphApiError } from "../../whatsapp/graph/errors.ts";
 import { slackCall } from "../call.ts";
@@ -32,7 +33,7 @@ export function createMirrorMediaJob(
     const content = (msg.payload as { content?: InboundContent }).content;
     const media = content && "media" in content ? content.media : null;
     if (!media) return;
-    const log = deps.logger.child({ jobId: job.id, conversationId });
+    const log = lazyChild(deps.logger, { jobId: job.id, conversationId });
     let file: { bytes: Uint8Array; mimeType: string };
     try {
       file = await deps.graph.downloadMedia(media.mediaId);

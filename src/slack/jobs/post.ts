@@ -1,5 +1,6 @@
 import type { KnownBlock } from "@slack/types";
 import type { JobHandler } from "../../jobs/types.ts";
+import { lazyChild } from "../../lazy-logger.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackPostPayload } from "../enqueue.ts";
@@ -16,7 +17,7 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
         retryable: true,
       });
     }
-    const log = deps.logger.child({ jobId: job.id, conversationId: p.conversationId });
+    const log = lazyChild(deps.logger, { jobId: job.id, conversationId: p.conversationId });
     const res = await slackCall(deps, log, "chat.postMessage", () =>
       deps.web.chat.postMessage({
         channel: thread.channel,

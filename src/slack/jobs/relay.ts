@@ -2,6 +2,7 @@ import type { ConversationId } from "../../core/ids.ts";
 import { classifyThreadReply, signReply } from "../../core/relay.ts";
 import { isWindowOpen } from "../../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../../jobs/types.ts";
+import { lazyChild } from "../../lazy-logger.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
 import { getConversation, transitionConversation } from "../../store/repositories/conversations.ts";
 import type { MediaKind } from "../../whatsapp/graph/client.ts";
@@ -70,7 +71,7 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
     const thread = threadByRoot(deps.db, p.channel, p.threadTs);
     if (!thread) return; // not a thread the service opened
     const conversationId = thread.conversationId as ConversationId;
-    const log = deps.logger.child({ jobId: job.id, conversationId });
+    const log = lazyChild(deps.logger, { jobId: job.id, conversationId });
     const conversation = getConversation(deps.db, conversationId);
     if (!conversation) return;
     const reply = classifyThreadReply(p.text, deps.settings.notePrefix);

@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import type { ConversationId } from "../../core/ids.ts";
 import type { JobHandler } from "../../jobs/types.ts";
+import { lazyChild } from "../../lazy-logger.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import { buildRoot } from "../root.ts";
@@ -12,7 +13,10 @@ export function createUpdateRootJob(
   return async (job) => {
     const root = buildRoot(deps, job.payload.conversationId);
     if (!root?.thread.rootTs) return;
-    const log = deps.logger.child({ jobId: job.id, conversationId: job.payload.conversationId });
+    const log = lazyChild(deps.logger, {
+      jobId: job.id,
+      conversationId: job.payload.conversationId,
+    });
     const res = await slackCall(deps, log, "chat.update (root)", () =>
       deps.web.chat.update({
         channel: root.thread.channel,
