@@ -117,7 +117,12 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
 
   function claimAndRun(): number {
     const free = concurrency - running.size;
-    if (free <= 0 || stopping) return 0;
+    if (stopping) return 0;
+    if (free <= 0) {
+      // No room to look: whatever is due must be claimed when a slot frees.
+      saturated = true;
+      return 0;
+    }
     const claimed = inTransaction(db, () => claimDueJobs(db, workerId, free, leaseMs, now()));
     // Every free slot taken: more jobs may be due than there was room for.
     saturated = claimed.length >= free;
