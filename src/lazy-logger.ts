@@ -1,10 +1,10 @@
 import type { Logger } from "./logger.ts";
 
 /**
- * A child logger that is only built when first used. Every request gets its own logger with its
- * request id, but most requests never log (successful webhooks log at debug): building a pino
- * child per request (bindings serialised, redaction set up) was about 4 % of a webhook delivery's
- * CPU time in bench/ingest. A Proxy keeps the full `Logger` type for handlers.
+ * A child logger that is only built when first used. Every request and every job gets its own
+ * logger with its ids, but most never log above debug (successful webhooks, finished jobs):
+ * building a pino child each time (bindings serialised, redaction set up) was about 4 % of a
+ * webhook delivery's CPU time in bench/ingest. A Proxy keeps the full `Logger` type.
  */
 export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
   let child: Logger | undefined;

@@ -46,8 +46,8 @@ export function claimDueJobs(
   now: number,
 ): ClaimedJob[] {
   // Two index-ordered queries merged here rather than one with an OR: the OR made SQLite build a
-  // row set and a temporary sort tree on every claim, which took several times longer and the
-  // runner claims after every job (bench/relay).
+  // row set and a temporary sort tree on every claim, which took several times longer, and the
+  // runner claims on every wake (bench/relay).
   const pending = prepared(
     db,
     `SELECT id, run_at AS runAt FROM jobs j
