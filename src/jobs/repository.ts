@@ -157,12 +157,15 @@ export function killJob(
   return res.changes === 1;
 }
 
-/** When the earliest pending job with this order key is due (null: none is pending). */
-export function nextOfKey(db: Db, orderKey: string): number | null {
+/**
+ * After a job's run: when the next pending job of its order key, or the job itself if it was put
+ * back for a retry, is due (null: neither is pending).
+ */
+export function nextAfter(db: Db, job: Pick<ClaimedJob, "id" | "orderKey">): number | null {
   const row = prepared(
     db,
-    "SELECT min(run_at) AS t FROM jobs WHERE order_key = ? AND state = 'pending'",
-  ).get(orderKey) as { t: number | null };
+    "SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' AND (id = ? OR order_key = ?)",
+  ).get(job.id, job.orderKey) as { t: number | null };
   return row.t;
 }
 
@@ -173,10 +176,7 @@ export function nextDueAt(db: Db): number | null {
     // Same ordering rule as the claim: a job waiting behind an earlier one of its key is not
     // "due", otherwise the runner would spin on it while the earlier one runs or backs off.
     `SELECT min(t) AS t FROM (
-         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending'
-           AND (j.order_key IS NULL OR NOT EXISTS (
-             SELECT 1 FROM jobs p
-             WHERE p.order_key = j.order_key AND p.id < j.id AND p.state IN ('pending', 'running')))
+         SELECT min(j.run_at) AS t FROM jobs j WHERE j.state = 'pending' AND ${FIRST_IN_ORDER}
          UNION ALL SELECT min(lease_until) FROM jobs WHERE state = 'running')`,
   ).get() as { t: number | null };
   return row.t;

@@ -314,6 +314,26 @@ describe("job runner: giving up and shutting down", () => {
     await r.stop();
   });
 
+  it("runs a job put back for a retry at its retry time, not at the next poll", async () => {
+    let runs = 0;
+    enqueueJob(t.db, { kind: "h", payload: null });
+    const r = runner(
+      {
+        h: async () => {
+          if (++runs === 1) throw new Error("transient");
+        },
+      },
+      { pollMs: 60_000 },
+    );
+    r.start();
+    await until(() => runs === 2);
+    expect(t.db.$client.prepare("select state, attempts from jobs").get()).toEqual({
+      state: "done",
+      attempts: 2,
+    });
+    await r.stop();
+  });
+
   it("claims again after a job when every free slot was taken", async () => {
     const done: number[] = [];
     for (let n = 0; n < 3; n++) enqueueJob(t.db, { kind: "h", payload: n });

@@ -9,8 +9,8 @@ import {
   completeJob,
   extendLease,
   killJob,
+  nextAfter,
   nextDueAt,
-  nextOfKey,
   rescheduleJob,
 } from "./repository.ts";
 import { type ClaimedJob, type JobHandler, type JobKind, LeaseLostError } from "./types.ts";
@@ -144,15 +144,14 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   }
 
   // Claims again only when a finished job may have let something become due: jobs were waiting
-  // for a free slot, or a job of the same key was queued behind it (or it was itself rescheduled).
+  // for a free slot, a job of the same key was queued behind it, or it was itself put back.
   // A claim is a write transaction, and claiming after every job was a large share of the
   // relay's CPU time (bench/relay); jobs queued meanwhile called wake() themselves, and anything
   // else is found by the planned check (at most JOB_POLL_MS away).
   function afterJob(job: ClaimedJob) {
     try {
       if (saturated) return schedule(0, true);
-      if (job.orderKey === null) return;
-      const next = nextOfKey(db, job.orderKey);
+      const next = nextAfter(db, job);
       if (next !== null) schedule(next - now(), true);
     } catch (err) {
       logger.warn({ err, jobId: job.id }, "job runner: could not look for the next job; polling");
