@@ -81,8 +81,10 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     if (planned && planned.at <= at) return;
     planned?.cancel();
     if (soon && delay === 0) {
+      // Never unref'd: an unref'd immediate does not stop the event loop from sleeping in poll
+      // until the next timer or I/O, so a quiet service ran woken jobs up to JOB_POLL_MS late
+      // (test/runner-wake.test.ts). It runs within this loop turn, so it holds nothing open.
       const handle = setImmediate(tick);
-      handle.unref?.();
       planned = { at, cancel: () => clearImmediate(handle) };
     } else {
       const handle = setTimeout(tick, delay);
