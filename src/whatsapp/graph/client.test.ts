@@ -488,6 +488,27 @@ describe("errors", () => {
     expect(emu.requests).toHaveLength(1);
   });
 
+  it("times out on an answer whose body stalls after the headers", async () => {
+    const { createServer } = await import("node:http");
+    const stalled = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"messages":'); // and never the rest
+    });
+    await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", () => r()));
+    try {
+      const { port } = stalled.address() as { port: number };
+      const err = await graphError(() =>
+        client({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 100 }).sendText(TO, "hi"),
+      );
+      expect(err).toMatchObject({ kind: "retryable", code: null, httpStatus: null });
+      expect(err.message).toMatch(/^Graph API request timed out after 100 ms: POST /);
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((r) => stalled.close(r));
+    }
+  });
+
   it("a dropped connection is retryable", async () => {
     emu.failNext({ dropConnection: true });
     const err = await graphError(() => client().sendText(TO, "hi"));
