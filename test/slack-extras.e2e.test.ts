@@ -54,7 +54,7 @@ describe("Slack media, edits, Home tab, slash commands and Return to AI", () => 
     const root = await openThread();
     const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xd9]);
     const mediaId = h.graph.addMedia(bytes, "image/jpeg");
-    await h.meta.send(imageMessage({ mediaId, caption: "foto paket rusak" }));
+    await h.meta.send(imageMessage({ mediaId, caption: "foto paket rusak", id: "wamid.PHOTO" }));
 
     await h.slack.waitFor((s) => s.files.length === 1, 8000);
     const file = h.slack.files[0]!;
@@ -67,6 +67,11 @@ describe("Slack media, edits, Home tab, slash commands and Return to AI", () => 
     // Mirrored only: the AI said nothing more, and the media was fetched from the Graph API.
     expect(h.graph.sent).toHaveLength(1);
     expect(h.graph.requests.some((r) => r.method === "GET" && r.path.includes(mediaId))).toBe(true);
+    // Marked read once, after the upload reached the thread.
+    const reads = h.graph.reads.filter((r) => r.waMessageId === "wamid.PHOTO");
+    expect(reads).toHaveLength(1);
+    const upload = h.slack.calls.find((c) => c.method === "files.completeUploadExternal")!;
+    expect(reads[0]!.at).toBeGreaterThanOrEqual(upload.at);
   });
 
   it("sends an agent's Slack files to WhatsApp as media", async () => {

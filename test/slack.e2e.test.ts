@@ -90,26 +90,48 @@ describe("Slack human-in-the-loop (real Bolt app over signed HTTP, Slack and Gra
     expect(sentTexts()).toHaveLength(1);
   });
 
-  it("marks a mirrored message read after mirroring; a failed receipt neither blocks nor repeats the turn", async () => {
+  it("marks a mirrored message read once it is in the thread; a failed receipt repeats nothing", async () => {
     const root = await handoff();
     await expect.poll(sentTexts, { timeout: 5000 }).toHaveLength(1);
-    const lastTurn = () =>
-      rows("select state, attempts from jobs where kind = 'turn' order by id desc limit 1");
+    const lastJobs = () =>
+      rows(
+        "select kind, state, attempts from jobs where kind in ('turn', 'slack.post') order by id desc limit 2",
+      );
 
+    // Slack rate-limits the mirror post for a second: the turn is done, but no person can see
+    // the message yet, so no blue ticks either.
+    h.slack.failNext("chat.postMessage", { status: 429, retryAfter: 1 }, 1);
     await h.meta.send(textMessage("halo? masih di sana?", { id: "wamid.MIRROR1" }));
+    await expect
+      .poll(() => h.slack.callsTo("chat.postMessage").filter((c) => c.response?.status === 429))
+      .toHaveLength(1);
+    await expect
+      .poll(() => rows("select state from jobs where kind = 'turn' order by id desc limit 1"))
+      .toEqual([{ state: "done" }]);
+    expect(h.graph.reads.map((r) => r.waMessageId)).not.toContain("wamid.MIRROR1");
     await expect
       .poll(() => h.graph.reads.map((r) => r.waMessageId), { timeout: 5000 })
       .toContain("wamid.MIRROR1");
-    expect(replies(root).some((r) => r.text?.includes("masih di sana"))).toBe(true);
+    const mirrored = replies(root).find((r) => r.text?.includes("masih di sana"));
+    expect(mirrored).toBeDefined();
+    // The blue ticks follow the post into Slack, not the other way round.
+    const read = h.graph.reads.find((r) => r.waMessageId === "wamid.MIRROR1")!;
+    const post = h.slack.calls.find(
+      (c) => c.method === "chat.postMessage" && String(c.args.text).includes("masih di sana"),
+    )!;
+    expect(read.at).toBeGreaterThanOrEqual(post.at);
 
-    // The next Graph call is this turn's read receipt: it fails, the mirror still happens once.
+    // The next Graph call is this message's read receipt: it fails, the mirror still happens once.
     h.graph.failNext({ route: "messages", httpStatus: 503 }, 1);
     await h.meta.send(textMessage("tolong dibalas", { id: "wamid.MIRROR2" }));
     await h.slack.waitFor(
       () => replies(root).some((r) => r.text?.includes("tolong dibalas")),
       5000,
     );
-    await expect.poll(lastTurn, { timeout: 5000 }).toEqual([{ state: "done", attempts: 1 }]);
+    await expect.poll(lastJobs, { timeout: 5000 }).toEqual([
+      { kind: "slack.post", state: "done", attempts: 1 },
+      { kind: "turn", state: "done", attempts: 1 },
+    ]);
     expect(replies(root).filter((r) => r.text?.includes("tolong dibalas"))).toHaveLength(1);
     expect(h.graph.reads.map((r) => r.waMessageId)).not.toContain("wamid.MIRROR2");
     expect(sentTexts()).toHaveLength(1);

@@ -30,7 +30,7 @@ export interface SlackSettings {
 export interface SlackDeps {
   db: Db;
   web: WebClient;
-  graph: Pick<GraphClient, "downloadMedia" | "uploadMedia" | "listTemplates">;
+  graph: Pick<GraphClient, "downloadMedia" | "uploadMedia" | "listTemplates" | "markRead">;
   logger: Logger;
   settings: SlackSettings;
   /** Wakes the job runner after enqueueing outside a job. */

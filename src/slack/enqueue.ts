@@ -10,6 +10,16 @@ export interface SlackPostPayload {
   blocks?: unknown[];
   /** Record the posted ts on this WhatsApp message (mirrored customer messages). */
   linkMessageId?: MessageId;
+  /** Once posted, mark this WhatsApp message (and those before it) read. */
+  markRead?: string;
+}
+
+/** Payload of `slack.mirror_media`: a customer's media file for the thread. */
+export interface SlackMirrorMediaPayload {
+  conversationId: ConversationId;
+  messageId: MessageId;
+  /** Once in the thread, mark this WhatsApp message (and those before it) read. */
+  markRead?: string;
 }
 
 /** Payload of `slack.react`: a delivery-status reaction on an agent's message. */
@@ -63,19 +73,14 @@ export function enqueueReaction(db: Db, p: SlackReactPayload, now = Date.now()) 
 }
 
 /** Queues the upload of a customer's media file into the thread. */
-export function enqueueMediaMirror(
-  db: Db,
-  conversationId: ConversationId,
-  messageId: MessageId,
-  now = Date.now(),
-) {
+export function enqueueMediaMirror(db: Db, p: SlackMirrorMediaPayload, now = Date.now()) {
   return enqueueJob(
     db,
     {
       kind: "slack.mirror_media",
-      payload: { conversationId, messageId },
-      orderKey: slackKey(conversationId),
-      dedupeKey: `mirror-media:${messageId}`,
+      payload: p,
+      orderKey: slackKey(p.conversationId),
+      dedupeKey: `mirror-media:${p.messageId}`,
     },
     now,
   );

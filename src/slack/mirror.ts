@@ -11,16 +11,25 @@ const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
  * The turn processor while a human owns the conversation: each customer message is queued for
  * the thread in order (media as a file upload) and the AI stays silent. The posts queue behind
  * the handoff job on the conversation's Slack-side key, so they land after the root even when
- * the root is not posted yet (the root's transcript stops at the handoff).
+ * the root is not posted yet (the root's transcript stops at the handoff). The last of them
+ * carries the read receipt: the customer sees blue ticks once a person can see the message,
+ * and the receipt's Graph call is not on the way to Slack.
  */
 export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake">): TurnProcessor {
   return {
     async process(turn) {
       return () => {
         const conversationId = turn.conversation.id as ConversationId;
+        const newest = turn.messages.at(-1);
         for (const m of turn.messages) {
+          // Reading the newest marks those before it read too.
+          const markRead = m === newest && m.waMessageId ? { markRead: m.waMessageId } : {};
           if (MEDIA_KINDS.has(m.kind)) {
-            enqueueMediaMirror(deps.db, conversationId, m.id as MessageId);
+            enqueueMediaMirror(deps.db, {
+              conversationId,
+              messageId: m.id as MessageId,
+              ...markRead,
+            });
             continue;
           }
           enqueueThreadPost(
@@ -33,6 +42,7 @@ export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake
                 at: m.waTimestamp ?? m.createdAt,
               }),
               linkMessageId: m.id as MessageId,
+              ...markRead,
             },
             `mirror:${m.id}`,
           );

@@ -26,10 +26,10 @@ export interface TurnJobDeps {
 
 /**
  * The `turn` job: takes the conversation's unhandled customer messages, waits (by rescheduling
- * itself) while the customer is still typing a burst to the AI, marks the newest read (the blue
- * ticks tell the customer we got it: before an AI turn, after a mirrored one), hands the turn to
- * the processor, and commits the processor's writes together with "handled" and the job's
- * completion.
+ * itself) while the customer is still typing a burst to the AI, marks the newest read before an
+ * AI turn (the blue ticks tell the customer we got it), hands the turn to the processor, and
+ * commits the processor's writes together with "handled" and the job's completion. A turn for a
+ * person is marked read by the Slack mirror, once the message is in the thread.
  */
 export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
   return async (job, ctx) => {
@@ -59,10 +59,8 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
     }
     const newest = messages.at(-1)!.waMessageId;
     // For the AI the blue ticks come first (the customer sees we got it while the model thinks),
-    // and a Graph outage stops the turn before a model call is spent. A turn for a person only
-    // mirrors into Slack: the receipt waits until that is committed, off the relay's path.
-    const aiTurn = aiMayAnswer(conversation.state);
-    if (aiTurn && newest) await markRead(newest, conversation.id, true);
+    // and a Graph outage stops the turn before a model call is spent.
+    if (aiMayAnswer(conversation.state) && newest) await markRead(newest, conversation.id);
     const apply = await deps.processor.process({ conversation, messages }, ctx.signal);
     ctx.commit(() => {
       apply?.();
@@ -72,16 +70,15 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
         Date.now(),
       );
     });
-    if (!aiTurn && newest) await markRead(newest, conversation.id, false);
   };
 
-  async function markRead(waMessageId: string, conversationId: number, mayRetry: boolean) {
+  async function markRead(waMessageId: string, conversationId: number) {
     try {
       await deps.graph.markRead(waMessageId);
     } catch (err) {
-      // Read receipts are a courtesy: only a transient failure before the turn's work is worth
-      // retrying the turn for; after the commit it is only logged.
-      if (mayRetry && err instanceof GraphApiError && err.retryable) throw err;
+      // Read receipts are a courtesy: only a transient failure (the turn is retried, before any
+      // model call) is worth stopping for.
+      if (err instanceof GraphApiError && err.retryable) throw err;
       deps.logger.warn({ err, conversationId }, "could not mark message as read; continuing");
     }
   }

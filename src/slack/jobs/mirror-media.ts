@@ -1,4 +1,3 @@
-import type { ConversationId, MessageId } from "../../core/ids.ts";
 import type { InboundContent } from "../../core/inbound.ts";
 import type { JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
@@ -6,6 +5,8 @@ import { getMessage } from "../../store/repositories/messages.ts";
 import { GraphApiError } from "../../whatsapp/graph/errors.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
+import type { SlackMirrorMediaPayload } from "../enqueue.ts";
+import { markReadAfterMirror } from "../read-receipt.ts";
 import { threadForConversation } from "../store.ts";
 
 const EXTENSIONS: Record<string, string> = {
@@ -19,13 +20,12 @@ const EXTENSIONS: Record<string, string> = {
 /**
  * `slack.mirror_media`: downloads a customer's image, voice note, video, document or sticker from
  * WhatsApp and uploads it into the thread. Media WhatsApp no longer has (ids live 7 days) is
- * reported in the thread instead.
+ * reported in the thread instead. Either way the message is then marked read on WhatsApp when
+ * the turn asked for it.
  */
-export function createMirrorMediaJob(
-  deps: SlackDeps,
-): JobHandler<{ conversationId: ConversationId; messageId: MessageId }> {
+export function createMirrorMediaJob(deps: SlackDeps): JobHandler<SlackMirrorMediaPayload> {
   return async (job) => {
-    const { conversationId, messageId } = job.payload;
+    const { conversationId, messageId, markRead } = job.payload;
     const thread = threadForConversation(deps.db, conversationId);
     const msg = getMessage(deps.db, messageId);
     if (!thread?.rootTs || !msg)
@@ -46,7 +46,9 @@ export function createMirrorMediaJob(
             text: `:warning: The customer sent a ${content?.kind} that could not be downloaded from WhatsApp (${err.message}).`,
           }),
         );
-        return res.ok ? undefined : res.outcome;
+        if (!res.ok) return res.outcome;
+        if (markRead) await markReadAfterMirror(deps, log, markRead);
+        return;
       }
       throw err;
     }
@@ -62,5 +64,6 @@ export function createMirrorMediaJob(
       }),
     );
     if (!res.ok) return res.outcome;
+    if (markRead) await markReadAfterMirror(deps, log, markRead);
   };
 }

@@ -4,9 +4,13 @@ import { lazyChild } from "../../lazy-logger.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackPostPayload } from "../enqueue.ts";
+import { markReadAfterMirror } from "../read-receipt.ts";
 import { linkSlackMessage, threadForConversation } from "../store.ts";
 
-/** `slack.post`: one message in the conversation's thread, after the root exists. */
+/**
+ * `slack.post`: one message in the conversation's thread, after the root exists; for a mirrored
+ * customer message, then the WhatsApp read receipt.
+ */
 export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
   return async (job, ctx) => {
     const p = job.payload;
@@ -31,5 +35,6 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
     const ts = res.value?.ts;
     if (p.linkMessageId && ts)
       ctx.commit(() => linkSlackMessage(deps.db, p.linkMessageId!, thread.channel, ts));
+    if (p.markRead) await markReadAfterMirror(deps, log, p.markRead);
   };
 }
