@@ -18,12 +18,16 @@ const root = join(import.meta.dirname, "..", "..");
 export const TSX = import.meta.resolve("tsx");
 export const MAIN = join(root, "src/main.ts");
 
-/** Starts `src/main.ts` with only `env` (and PATH) and waits for its "started" log line. */
+/**
+ * Starts `src/main.ts` with only `env` (and PATH) and waits for its "started" log line.
+ * `nodeArgs` go to node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS).
+ */
 export async function startServiceChild(
   env: Record<string, string>,
   cwd = root,
+  nodeArgs: string[] = [],
 ): Promise<ServiceChild> {
-  const proc = spawn(process.execPath, ["--import", TSX, MAIN], {
+  const proc = spawn(process.execPath, [...nodeArgs, "--import", TSX, MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
