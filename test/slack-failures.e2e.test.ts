@@ -153,6 +153,40 @@ describe("Slack failures (real Bolt app, Slack emulator answering 429 / 5xx / ok
     expect(f.rows("select state from conversations")).toEqual([{ state: "escalated" }]);
   });
 
+  it("a handoff root whose answer was lost is found on the retry, not posted twice", async () => {
+    // Slack posts the root but the answer never arrives (a 503 after the fact).
+    h.slack.failNext("chat.postMessage", { status: 503, afterEffect: true });
+    const root = await f.handoff();
+    await f.settle();
+    expect(f.roots()).toHaveLength(1);
+    expect(h.slack.callsTo("chat.postMessage").map((c) => c.response?.status)).toEqual([503]);
+    expect(h.slack.callsTo("conversations.history")).toHaveLength(1);
+    expect(f.rows("select root_ts, bridge_sent_at is not null sent from slack_threads")).toEqual([
+      { root_ts: root.ts, sent: 1 },
+    ]);
+    expect(f.sentTexts()).toHaveLength(1);
+  });
+
+  it("a thread post whose answer was lost is found on the retry and linked, not posted twice", async () => {
+    const root = await f.handoff();
+    await expect.poll(f.sentTexts, { timeout: 5000 }).toHaveLength(1);
+    await f.settle();
+
+    h.slack.failNext("chat.postMessage", { status: 503, afterEffect: true });
+    await h.meta.send(textMessage("paket saya belum sampai", { id: "wamid.LOST1" }));
+    await expect.poll(() => postJobs().at(-1)?.state, { timeout: 8000, interval: 20 }).toBe("done");
+    await f.settle();
+    const posts = f.replies(root).filter((r) => r.text?.includes("belum sampai"));
+    expect(posts).toHaveLength(1);
+    expect(postJobs().at(-1)?.attempts).toBe(2);
+    expect(h.slack.callsTo("conversations.replies")).toHaveLength(1);
+    // Linked to the post the first attempt made, and marked read once.
+    expect(f.rows("select slack_ts from messages where wa_message_id = 'wamid.LOST1'")).toEqual([
+      { slack_ts: posts[0]!.ts },
+    ]);
+    expect(h.graph.reads.filter((r) => r.waMessageId === "wamid.LOST1")).toHaveLength(1);
+  });
+
   it("a claim made while the root post is being retried is kept: no reset, no bridge", async () => {
     h.slack.failNext("chat.postMessage", { status: 500 });
     expect((await h.meta.send(textMessage("saya mau bicara dengan orang beneran"))).status).toBe(

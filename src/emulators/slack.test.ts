@@ -240,6 +240,56 @@ describe("slack emulator with the real WebClient", () => {
     await expect(client().auth.test()).rejects.toMatchObject({ statusCode: 503 });
   });
 
+  it("loses the answer of a call that took effect when asked to (afterEffect)", async () => {
+    emu.failNext("chat.postMessage", { status: 503, afterEffect: true });
+    const err = await client()
+      .chat.postMessage({ channel: CHANNEL, text: "posted, but nobody heard" })
+      .catch((e) => e);
+    expect((err as WebAPIHTTPError).statusCode).toBe(503);
+    expect(emu.messages(CHANNEL).map((m) => m.text)).toEqual(["posted, but nobody heard"]);
+  });
+
+  it("pages channel history newest first and threads oldest first, metadata on request", async () => {
+    const web = client();
+    const metadata = { event_type: "jembatan_job", event_payload: { job_id: "7" } };
+    const root = await web.chat.postMessage({ channel: CHANNEL, text: "root", metadata });
+    for (const text of ["a", "b", "c"]) {
+      await web.chat.postMessage({ channel: CHANNEL, text, thread_ts: root.ts!, metadata });
+    }
+    await web.chat.postMessage({ channel: CHANNEL, text: "later" });
+
+    const history = await web.conversations.history({ channel: CHANNEL, limit: 1 });
+    expect(history.messages?.map((m) => m.text)).toEqual(["later"]);
+    expect(history.has_more).toBe(true);
+    const next = await web.conversations.history({
+      channel: CHANNEL,
+      cursor: history.response_metadata!.next_cursor!,
+      include_all_metadata: true,
+    });
+    expect(next.messages?.map((m) => [m.text, m.metadata?.event_payload])).toEqual([
+      ["root", { job_id: "7" }],
+    ]);
+    expect(next.has_more).toBe(false);
+
+    const plain = await web.conversations.replies({ channel: CHANNEL, ts: root.ts! });
+    expect(plain.messages?.map((m) => m.text)).toEqual(["root", "a", "b", "c"]);
+    expect(plain.messages?.some((m) => m.metadata !== undefined)).toBe(false);
+    const tagged = await web.conversations.replies({
+      channel: CHANNEL,
+      ts: root.ts!,
+      include_all_metadata: true,
+      limit: 2,
+    });
+    expect(tagged.messages?.map((m) => [m.text, m.metadata?.event_type])).toEqual([
+      ["root", "jembatan_job"],
+      ["a", "jembatan_job"],
+    ]);
+    expect(tagged.has_more).toBe(true);
+    await expect(
+      web.conversations.replies({ channel: CHANNEL, ts: "1.000000" }),
+    ).rejects.toMatchObject({ data: { error: "thread_not_found" } });
+  });
+
   it("delays answers with setLatency and waitFor polls until the predicate holds", async () => {
     emu.setLatency(100);
     const started = Date.now();

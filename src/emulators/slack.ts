@@ -27,9 +27,13 @@ export interface SlackEmulatorOptions {
 /**
  * An injected failure: `{ status: 429, retryAfter }` answers HTTP 429 with `Retry-After`
  * (default 1 s) and `{ok:false,error:"ratelimited"}`; any other status answers that HTTP status;
- * `{ error }` answers HTTP 200 `{ok:false,error}`.
+ * `{ error }` answers HTTP 200 `{ok:false,error}`. With `afterEffect: true` a status failure
+ * happens after the call took effect: the answer is lost on the way back (a post exists that
+ * the client never heard of).
  */
-export type SlackFailure = { status: number; retryAfter?: number } | { error: string };
+export type SlackFailure =
+  | { status: number; retryAfter?: number; afterEffect?: boolean }
+  | { error: string };
 
 /** One Web API request as the emulator received it. */
 export interface SlackCall {
@@ -349,6 +353,26 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     team: teamId,
     ...(m.files ? { files: m.files.map(fileJson) } : {}),
   });
+  // One page of messages: `limit` (at most 1000) and an opaque `cursor`, as Slack pages them.
+  const page = (list: SlackMessage[], args: Args, defaultLimit: number): Answer => {
+    const limit = Math.min(1000, Math.max(1, Number(str(args, "limit") ?? defaultLimit) || 1));
+    const cursor = str(args, "cursor");
+    const start = cursor === undefined ? 0 : Number(Buffer.from(cursor, "base64").toString());
+    if (!Number.isInteger(start) || start < 0) return fail("invalid_cursor");
+    const withMetadata = bool(args, "include_all_metadata");
+    const slice = list.slice(start, start + limit).map((m) => {
+      const { metadata, ...rest } = messageJson(m);
+      return withMetadata && metadata !== undefined ? { ...rest, metadata } : rest;
+    });
+    const more = start + limit < list.length;
+    return ok({
+      messages: slice,
+      has_more: more,
+      response_metadata: {
+        next_cursor: more ? Buffer.from(String(start + limit)).toString("base64") : "",
+      },
+    });
+  };
   const viewJson = (v: SlackView) => ({
     ...v.view,
     id: v.id,
@@ -558,6 +582,27 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       return ok({ user: userJson(id, u, false) });
     },
 
+    // Newest first, as Slack pages them. Metadata only with include_all_metadata.
+    "conversations.history": (args) => {
+      const ch = memberChannel(args);
+      if (isAnswer(ch)) return ch;
+      const top = messages.filter((m) => m.channel === ch.id && m.thread_ts === undefined);
+      return page(top.reverse(), args, 100);
+    },
+
+    // The parent first, then its replies oldest first, as Slack pages them.
+    "conversations.replies": (args) => {
+      const ch = memberChannel(args);
+      if (isAnswer(ch)) return ch;
+      const parent = findMessage(ch.id, str(args, "ts") ?? "");
+      if (!parent) return fail("thread_not_found");
+      const rootTs = parent.thread_ts ?? parent.ts;
+      const thread = messages.filter(
+        (m) => m.channel === ch.id && (m.ts === rootTs || m.thread_ts === rootTs),
+      );
+      return page(thread, args, 1000);
+    },
+
     "conversations.info": (args) => {
       const ch = channels.get(str(args, "channel") ?? "");
       if (!ch) return fail("channel_not_found");
@@ -725,6 +770,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     if (latencyMs > 0) await sleep(latencyMs);
 
     const failure = takeFailure(method);
+    if (failure && "status" in failure && failure.afterEffect && token === botToken) {
+      methods[method]?.(args);
+    }
     if (failure && "status" in failure) {
       call.response = { status: failure.status };
       if (failure.status === 429) {

@@ -12,6 +12,7 @@ import { escapeMrkdwn } from "../blocks/index.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
+import { findJobPost, jobPostMetadata } from "../post-once.ts";
 import { buildRoot } from "../root.ts";
 import { createThread, recentTranscript, threadForConversation, updateThread } from "../store.ts";
 
@@ -100,6 +101,15 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     }
 
     let rootTs = thread.rootTs;
+    if (!rootTs && job.attempt > 1) {
+      // A retry may follow a root whose answer was lost: a second root would split the thread.
+      const found = await slackCall(deps, log, "conversations.history", () =>
+        findJobPost(deps.web, { channel: thread.channel }, job.id),
+      );
+      if (!found.ok) return found.outcome;
+      rootTs = found.value ?? null;
+      if (rootTs) log.info({ rootTs }, "found this job's earlier thread root; not posting again");
+    }
     if (!rootTs) {
       const root = buildRoot(deps, p.conversationId, p.summary);
       if (!root) return;
@@ -109,6 +119,7 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
           text: root.message.text,
           blocks: root.message.blocks as KnownBlock[],
           unfurl_links: false,
+          metadata: jobPostMetadata(job.id),
         }),
       );
       if (!res.ok) return res.outcome;

@@ -4,6 +4,7 @@ import { lazyChild } from "../../lazy-logger.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackPostPayload } from "../enqueue.ts";
+import { findJobPost, jobPostMetadata } from "../post-once.ts";
 import { markReadAfterMirror } from "../read-receipt.ts";
 import { linkSlackMessage, threadForConversation } from "../store.ts";
 
@@ -22,17 +23,31 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
       });
     }
     const log = lazyChild(deps.logger, { jobId: job.id, conversationId: p.conversationId });
-    const res = await slackCall(deps, log, "chat.postMessage", () =>
-      deps.web.chat.postMessage({
-        channel: thread.channel,
-        thread_ts: thread.rootTs!,
-        text: p.text,
-        ...(p.blocks ? { blocks: p.blocks as KnownBlock[] } : {}),
-        unfurl_links: false,
-      }),
-    );
-    if (!res.ok) return res.outcome;
-    const ts = res.value?.ts;
+    const where = { channel: thread.channel, threadTs: thread.rootTs };
+    // A retry may follow a post whose answer was lost: look for it before posting again.
+    let ts: string | null | undefined = null;
+    if (job.attempt > 1) {
+      const found = await slackCall(deps, log, "conversations.replies", () =>
+        findJobPost(deps.web, where, job.id),
+      );
+      if (!found.ok) return found.outcome;
+      ts = found.value;
+      if (ts) log.info({ ts }, "found this job's earlier post in the thread; not posting again");
+    }
+    if (!ts) {
+      const res = await slackCall(deps, log, "chat.postMessage", () =>
+        deps.web.chat.postMessage({
+          channel: thread.channel,
+          thread_ts: where.threadTs,
+          text: p.text,
+          ...(p.blocks ? { blocks: p.blocks as KnownBlock[] } : {}),
+          unfurl_links: false,
+          metadata: jobPostMetadata(job.id),
+        }),
+      );
+      if (!res.ok) return res.outcome;
+      ts = res.value?.ts;
+    }
     if (p.linkMessageId && ts)
       ctx.commit(() => linkSlackMessage(deps.db, p.linkMessageId!, thread.channel, ts));
     if (p.markRead) await markReadAfterMirror(deps, log, p.markRead);
