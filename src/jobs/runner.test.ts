@@ -7,7 +7,7 @@ import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
 import { inTransaction } from "../store/tx.ts";
 import { claimDueJobs, enqueueJob, nextDueAt } from "./repository.ts";
 import { createJobRunner, type JobRunnerOptions } from "./runner.ts";
-import { type JobHandler, PermanentJobError } from "./types.ts";
+import { type JobHandler, LeaseLostError, PermanentJobError } from "./types.ts";
 
 let t: TestDatabase;
 let logLines: Record<string, unknown>[];
@@ -208,6 +208,40 @@ describe("job runner", () => {
     expect(t.db.$client.prepare("select count(*) n from effects").get()).toEqual({ n: 0 });
     expect(job(id)).toMatchObject({ state: "running", lockedBy: "other" });
     expect(logLines.some((l) => String(l.msg).includes("lease lost"))).toBe(true);
+  });
+
+  it("applies fenced writes only while the run owns the job, renewing the lease", async () => {
+    const id = enqueueJob(t.db, { kind: "f", payload: null })!;
+    t.db.$client.exec("create table effects (v text)");
+    const insert = (v: string) => t.db.$client.prepare("insert into effects values (?)").run(v);
+    let leaseAfterFirst = 0;
+    let second: unknown = null;
+    await runner(
+      {
+        f: async (_j, ctx) => {
+          t.db.$client.exec(`update jobs set lease_until = 1 where id = ${id}`);
+          const value = ctx.fenced(() => {
+            insert("first");
+            return "value";
+          });
+          expect(value).toBe("value");
+          leaseAfterFirst = job(id).leaseUntil!;
+          // Another worker takes the job over: a fenced write now changes nothing and throws.
+          t.db.$client.exec(`update jobs set locked_by = 'other' where id = ${id}`);
+          try {
+            ctx.fenced(() => insert("second"));
+          } catch (err) {
+            second = err;
+          }
+          throw second;
+        },
+      },
+      { leaseMs: 60_000 },
+    ).drain();
+    expect(leaseAfterFirst).toBeGreaterThan(Date.now() + 50_000);
+    expect(second).toBeInstanceOf(LeaseLostError);
+    expect(t.db.$client.prepare("select v from effects").all()).toEqual([{ v: "first" }]);
+    expect(job(id)).toMatchObject({ state: "running", lockedBy: "other" });
   });
 
   it("commits a handler's writes together with completion", async () => {

@@ -197,6 +197,12 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         });
       const outcome = await handler(job, {
         signal: abort.signal,
+        fenced(fn) {
+          return inTransaction(db, () => {
+            if (!extendLease(db, job, workerId, now() + leaseMs)) throw new LeaseLostError(job.id);
+            return fn();
+          });
+        },
         commit(fn) {
           inTransaction(db, () => {
             fn();

@@ -25,6 +25,13 @@ export interface JobContext {
    * another worker has taken the job over (its writes are rolled back).
    */
   commit(fn: () => void): void;
+  /**
+   * Applies `fn`'s database writes in one transaction without completing the job, only while
+   * this run still owns it, and renews the lease. For a mark that must come before a remote call
+   * (e.g. "sending"): a run that lost its lease gets LeaseLostError instead of overwriting the
+   * new owner's mark and calling out a second time.
+   */
+  fenced<T>(fn: () => T): T;
 }
 
 /** What a handler may ask for instead of completing. */

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import { type GraphEmulator, startGraphEmulator } from "../emulators/graph.ts";
+import { claimDueJobs } from "../jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "../jobs/runner.ts";
 import { createLogger } from "../logger.ts";
 import { upsertContact } from "../store/repositories/contacts.ts";
@@ -228,6 +229,45 @@ describe("send job", () => {
       expect(graph.sent).toHaveLength(1);
       expect(getMessage(t.db, id)?.status).toBe("accepted");
     });
+  });
+
+  it("a run that lost its lease before sending stops instead of sending a second time", async () => {
+    const id = queue(conversation());
+    const client = createGraphClient({
+      baseUrl: graph.url,
+      version: "v25.0",
+      accessToken: "tok",
+      phoneNumberId: "PN1",
+      timeoutMs: 1000,
+    });
+    const send = createSendJob({ db: t.db, graph: client, logger });
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => {
+      release = r;
+    });
+    // This run stalls right after its claim, as a paused process would.
+    runner = createJobRunner({
+      db: t.db,
+      logger,
+      leaseMs: 60_000,
+      pollMs: 10,
+      concurrency: 1,
+      handlers: { send: (async (job, ctx) => stalled.then(() => send(job, ctx))) as typeof send },
+    });
+    const drained = runner.drain();
+    await new Promise((r) => setTimeout(r, 20));
+    // Meanwhile its lease expires and another worker takes the job (it may be sending now).
+    t.db.$client.exec("update jobs set lease_until = 0");
+    expect(
+      inTransaction(t.db, () => claimDueJobs(t.db, "other", 1, 60_000, Date.now())),
+    ).toHaveLength(1);
+    release();
+    await drained;
+    expect(graph.sent).toHaveLength(0);
+    expect(getMessage(t.db, id)?.status).toBe("queued");
+    expect(t.db.$client.prepare("select state, locked_by from jobs").all()).toEqual([
+      { state: "running", locked_by: "other" },
+    ]);
   });
 
   it("marks the message failed and tells the agent when the job gives up", async () => {

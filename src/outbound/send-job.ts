@@ -139,7 +139,11 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       return;
     }
 
-    updateRow(db, messages, id, { status: "sending", sendStartedAt: now(), updatedAt: now() });
+    // Fenced: a run that lost its lease while stalled (another worker has the job and may be
+    // sending) stops here instead of overwriting that run's mark and sending a second time.
+    ctx.fenced(() =>
+      updateRow(db, messages, id, { status: "sending", sendStartedAt: now(), updatedAt: now() }),
+    );
     let result: SendResult;
     try {
       result = await send(to, content, {
@@ -150,7 +154,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       if (!(err instanceof GraphApiError)) throw err;
       if (err.httpStatus !== null) {
         // Meta answered with an error, so it did not accept the message: no unknown outcome.
-        updateRow(db, messages, id, { status: "queued", updatedAt: now() });
+        ctx.fenced(() => updateRow(db, messages, id, { status: "queued", updatedAt: now() }));
       }
       switch (err.kind) {
         case "retryable":
