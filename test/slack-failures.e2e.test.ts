@@ -184,7 +184,10 @@ describe("Slack failures (real Bolt app, Slack emulator answering 429 / 5xx / ok
     expect(f.rows("select slack_ts from messages where wa_message_id = 'wamid.LOST1'")).toEqual([
       { slack_ts: posts[0]!.ts },
     ]);
-    expect(h.graph.reads.filter((r) => r.waMessageId === "wamid.LOST1")).toHaveLength(1);
+    // The receipt follows the commit that records the link, so it may land a moment later.
+    await expect
+      .poll(() => h.graph.reads.filter((r) => r.waMessageId === "wamid.LOST1"))
+      .toHaveLength(1);
   });
 
   it("a claim made while the root post is being retried is kept: no reset, no bridge", async () => {
