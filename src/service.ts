@@ -192,8 +192,19 @@ export async function startService(
     },
   });
   const jobRunner = runner;
-  await slack.start();
-  const { server, port } = await listen(app.fetch, config.port);
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    await slack.start();
+    listening = await listen(app.fetch, config.port);
+  } catch (err) {
+    // Nothing is running yet: release what is open so a caller that handles the error (a test,
+    // a supervisor in the same process) is not left with a locked database and a file watcher.
+    await slack.stop().catch(() => {});
+    kb.close();
+    db.$client.close();
+    throw err;
+  }
+  const { server, port } = listening;
   jobRunner.start();
   const stopSweeper = bridge.startSweeper(config.slack.sweepSeconds * 1000);
   // Templates for the Send template modal: refreshed once at start when the WABA is known.

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -7,6 +8,8 @@ export interface RunningServer {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
+  /** The underlying Node server, e.g. to handle WebSocket upgrades. */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,8 @@ export function startServer(app: Hono, port = 0): Promise<RunningServer> {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
         port: info.port,
+        // serve() without `createServer` options makes a plain node:http server.
+        server: server as Server,
         close: () =>
           new Promise<void>((done) => {
             // Keep-alive sockets would hold close() open until they time out.

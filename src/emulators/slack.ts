@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { startServer } from "./server.ts";
+import { attachSocketMode, type SocketModeEmulator } from "./slack-socket.ts";
 
 /** A workspace member known to the emulator (`users.info`). */
 export interface SlackUserSpec {
@@ -12,6 +13,8 @@ export interface SlackUserSpec {
 export interface SlackEmulatorOptions {
   /** Default `xoxb-emulator-token`. */
   botToken?: string;
+  /** The app-level token for Socket Mode (`apps.connections.open`). Default `xapp-1-A0EMULATOR-1-secret`. */
+  appToken?: string;
   /** Default `U0BOTUSER`. */
   botUserId?: string;
   /** Default `B0BOTID`. */
@@ -116,6 +119,9 @@ export interface SlackEmulator {
   /** Server root without trailing slash. */
   readonly baseUrl: string;
   readonly botToken: string;
+  readonly appToken: string;
+  /** Socket Mode: connections opened through `apps.connections.open`, envelopes and acks. */
+  readonly socket: SocketModeEmulator;
   readonly botUserId: string;
   readonly botId: string;
   readonly teamId: string;
@@ -248,6 +254,9 @@ const FILETYPES: Record<string, [string, string]> = {
 /** Starts a loopback Slack Web API on 127.0.0.1 (see {@link SlackEmulator}). */
 export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
   const botToken = opts.botToken ?? "xoxb-emulator-token";
+  const appToken = opts.appToken ?? "xapp-1-A0EMULATOR-1-secret";
+  // Set once the server listens (apps.connections.open needs its port).
+  let socket: SocketModeEmulator | null = null;
   const botUserId = opts.botUserId ?? "U0BOTUSER";
   const botId = opts.botId ?? "B0BOTID";
   const teamId = opts.teamId ?? "T0TEAM";
@@ -786,9 +795,14 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     }
 
     let answer: Answer;
+    // Socket Mode's method takes the app-level token and only that; the others the bot token.
+    const wanted = method === "apps.connections.open" ? appToken : botToken;
+    const other = method === "apps.connections.open" ? botToken : appToken;
     if (failure) answer = fail(failure.error);
     else if (token === undefined) answer = fail("not_authed");
-    else if (token !== botToken) answer = fail("invalid_auth");
+    else if (token === other) answer = fail("not_allowed_token_type");
+    else if (token !== wanted) answer = fail("invalid_auth");
+    else if (method === "apps.connections.open") answer = ok({ url: socket!.openUrl() });
     else answer = methods[method]?.(args) ?? fail("unknown_method");
 
     call.response = { status: 200, ok: answer.ok, ...(answer.ok ? {} : { error: answer.error }) };
@@ -827,12 +841,16 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   });
 
   const server = await startServer(app);
+  socket = attachSocketMode(server.server, "A0EMULATOR");
+  const socketMode = socket;
   baseUrl = server.url;
 
   const emu: SlackEmulator = {
     url: `${server.url}/api/`,
     baseUrl: server.url,
     botToken,
+    appToken,
+    socket: socketMode,
     botUserId,
     botId,
     teamId,
@@ -921,7 +939,10 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
         await sleep(10);
       }
     },
-    close: () => server.close(),
+    async close() {
+      await socketMode.close();
+      await server.close();
+    },
   };
   return emu;
 }

@@ -118,7 +118,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   let routes: Hono<AppEnv> | null;
   if (opts.appToken) {
     mode = "socket";
-    app = new App({ ...base, appToken: opts.appToken, socketMode: true });
+    app = new App({
+      ...base,
+      appToken: opts.appToken,
+      socketMode: true,
+      // The socket client's own WebClient (apps.connections.open) only sees these options.
+      installerOptions: { clientOptions: { slackApiUrl: opts.apiUrl } },
+    });
     routes = null;
   } else {
     if (!opts.signingSecret) {

@@ -93,7 +93,15 @@ export async function startHarness(
       cb();
     },
   });
-  const service = await startService(config, logger ?? createLogger("debug", sink), overrides);
+  let service: Service;
+  try {
+    service = await startService(config, logger ?? createLogger("debug", sink), overrides);
+  } catch (err) {
+    await graph.close();
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const webhookUrl = `${service.url}/webhooks/whatsapp`;
   return {
     service,
