@@ -101,6 +101,14 @@ const owner = (job: ClaimedJob, workerId: string) => ({
   workerId,
 });
 
+/**
+ * Whether the run still owns the job. Inside a transaction the answer holds until it commits:
+ * SQLite has one writer, so no other worker can take the job over in between.
+ */
+export function ownsJob(db: Db, job: ClaimedJob, workerId: string): boolean {
+  return prepared(db, `SELECT 1 FROM jobs WHERE ${OWNED}`).get(owner(job, workerId)) !== undefined;
+}
+
 /** Pushes the lease forward; false when the run no longer owns the job. */
 export function extendLease(db: Db, job: ClaimedJob, workerId: string, until: number): boolean {
   const res = prepared(db, `UPDATE jobs SET lease_until = @until WHERE ${OWNED}`).run({

@@ -210,22 +210,19 @@ describe("job runner", () => {
     expect(logLines.some((l) => String(l.msg).includes("lease lost"))).toBe(true);
   });
 
-  it("applies fenced writes only while the run owns the job, renewing the lease", async () => {
+  it("applies fenced writes only while the run owns the job", async () => {
     const id = enqueueJob(t.db, { kind: "f", payload: null })!;
     t.db.$client.exec("create table effects (v text)");
     const insert = (v: string) => t.db.$client.prepare("insert into effects values (?)").run(v);
-    let leaseAfterFirst = 0;
     let second: unknown = null;
     await runner(
       {
         f: async (_j, ctx) => {
-          t.db.$client.exec(`update jobs set lease_until = 1 where id = ${id}`);
           const value = ctx.fenced(() => {
             insert("first");
             return "value";
           });
           expect(value).toBe("value");
-          leaseAfterFirst = job(id).leaseUntil!;
           // Another worker takes the job over: a fenced write now changes nothing and throws.
           t.db.$client.exec(`update jobs set locked_by = 'other' where id = ${id}`);
           try {
@@ -238,7 +235,6 @@ describe("job runner", () => {
       },
       { leaseMs: 60_000 },
     ).drain();
-    expect(leaseAfterFirst).toBeGreaterThan(Date.now() + 50_000);
     expect(second).toBeInstanceOf(LeaseLostError);
     expect(t.db.$client.prepare("select v from effects").all()).toEqual([{ v: "first" }]);
     expect(job(id)).toMatchObject({ state: "running", lockedBy: "other" });

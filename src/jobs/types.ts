@@ -27,7 +27,7 @@ export interface JobContext {
   commit(fn: () => void): void;
   /**
    * Applies `fn`'s database writes in one transaction without completing the job, only while
-   * this run still owns it, and renews the lease. For a mark that must come before a remote call
+   * this run still owns it. For a mark that must come before a remote call
    * (e.g. "sending"): a run that lost its lease gets LeaseLostError instead of overwriting the
    * new owner's mark and calling out a second time.
    */
