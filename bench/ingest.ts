@@ -2,13 +2,13 @@
 // Usage: npm run bench:ingest [-- --json] [--seconds N] [--concurrency N]
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import http from "node:http";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
 import { APP_SECRET } from "../test/helpers/harness.ts";
+import { keepAlivePoster } from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -83,34 +83,16 @@ async function load(
 ): Promise<Result> {
   const { port } = target;
   const ticksBefore = cpuTicks(target.proc.pid);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const poster = keepAlivePoster(`http://127.0.0.1:${port}/webhooks/whatsapp`, concurrency);
   const bodies = buildBodies(Math.ceil((durationMs / 1000) * 20_000));
   let next = 0;
   let errors = 0;
   const latencies: number[] = [];
   const deadline = performance.now() + durationMs;
   const post = (b: { body: Buffer; signature: string }) =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        {
-          agent,
-          port,
-          host: "127.0.0.1",
-          method: "POST",
-          path: "/webhooks/whatsapp",
-          headers: {
-            "content-type": "application/json",
-            "content-length": b.body.length,
-            "x-hub-signature-256": b.signature,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on("error", reject);
-      req.end(b.body);
+    poster.post(b.body, {
+      "content-type": "application/json",
+      "x-hub-signature-256": b.signature,
     });
   const started = performance.now();
   await Promise.all(
@@ -126,7 +108,7 @@ async function load(
   );
   const elapsed = (performance.now() - started) / 1000;
   const ticksAfter = cpuTicks(target.proc.pid);
-  agent.destroy();
+  poster.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,6 +23,7 @@ import {
   SLACK_SIGNING_SECRET,
   testEnv,
 } from "../test/helpers/harness.ts";
+import { keepAlivePoster, type Poster } from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -155,43 +155,27 @@ const busy = db.prepare(
 );
 const idle = () => (busy.get(Date.now()) as { n: number }).n === 0;
 
-// node:http with one kept-alive connection: cheaper than fetch, so less of the client's own
-// work lands inside the measured interval.
-const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
-function httpPost(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+// One kept-alive connection per endpoint (see bench/http-post.ts).
+const webhookPoster = keepAlivePoster(webhookUrl, 1);
+const slackPoster = keepAlivePoster(slackEventsUrl, 1);
 
 async function post(
-  url: string,
+  poster: Poster,
   body: string,
   headers: Record<string, string>,
   marker: string,
 ): Promise<number> {
   const landed = arrival(marker);
   const t0 = performance.now();
-  const status = await httpPost(url, body, headers);
-  if (status !== 200) throw new Error(`${url} answered ${status}`);
+  const status = await poster.post(body, headers);
+  if (status !== 200) throw new Error(`the service answered ${status}`);
   return (await landed) - t0;
 }
 
 /** A customer message, signed like Meta; timed until the mirrored post reaches Slack. */
 function customerMessage(text: string, marker: string): Promise<number> {
   const { body, headers } = signedWebhook(text);
-  return post(webhookUrl, body, headers, marker);
+  return post(webhookPoster, body, headers, marker);
 }
 
 function signedWebhook(text: string): { body: string; headers: Record<string, string> } {
@@ -215,7 +199,7 @@ function agentReply(root: SlackMessage, text: string, marker: string): Promise<n
   });
   const { raw, contentType } = encodeSlackBody(eventCallback(event));
   const headers = { "content-type": contentType, ...signSlackRequest(SLACK_SIGNING_SECRET, raw) };
-  return post(slackEventsUrl, raw, headers, marker);
+  return post(slackPoster, raw, headers, marker);
 }
 
 interface Stats {
@@ -246,7 +230,7 @@ try {
   // Handoff: the customer asks for a person; the thread opens and the bridge message goes out.
   const handoffSent = graph.sent.length;
   const first = signedWebhook("saya mau bicara dengan orang beneran");
-  const opened = await httpPost(webhookUrl, first.body, first.headers);
+  const opened = await webhookPoster.post(first.body, first.headers);
   if (opened !== 200) throw new Error(`handoff webhook answered ${opened}`);
   await until("the handoff thread", () => slack.messages(CHANNEL).some((m) => !m.thread_ts));
   const root = slack.messages(CHANNEL).find((m) => !m.thread_ts)!;
@@ -292,7 +276,8 @@ try {
   if (dead.n > 0) throw new Error(`${dead.n} job(s) died during the run`);
 } finally {
   db.close();
-  agent.destroy();
+  webhookPoster.close();
+  slackPoster.close();
   await bridge.close();
   await graph.close();
   await slack.close();
