@@ -169,6 +169,13 @@ describe("Slack side settings", () => {
     expect(c.business.hours).toMatchObject({ days: [1, 2, 3, 4, 5], utcOffsetMinutes: 480 });
     expect(c.bridge.id).toContain("{minutes}");
     expect(c.slack.notePrefix).toBe("note:");
+    expect(c.slack.rootRefreshSeconds).toBe(300);
+    expect(
+      loadConfig({ ...minimal, SLACK_ROOT_REFRESH_SECONDS: "60" }).slack.rootRefreshSeconds,
+    ).toBe(60);
+    expect(problems({ ...minimal, SLACK_ROOT_REFRESH_SECONDS: "0" }).join(" ")).toContain(
+      "SLACK_ROOT_REFRESH_SECONDS",
+    );
   });
 
   it("names bad routing JSON and bad business hours", () => {

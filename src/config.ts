@@ -65,6 +65,10 @@ export const envSchema = z.object({
   ),
   WHATSAPP_BUSINESS_ACCOUNT_ID: optStr(),
   WHATSAPP_TIMEOUT_MS: int(10_000, 100),
+  WHATSAPP_GROUP_MESSAGES: z.preprocess(
+    emptyToUndefined,
+    z.enum(["store", "handle"]).default("store"),
+  ),
 
   SLACK_BOT_TOKEN: z.preprocess(
     emptyToUndefined,
@@ -88,6 +92,7 @@ export const envSchema = z.object({
   SLACK_SLA_MENTION: text("<!here>"),
   SLACK_WINDOW_WARNING_MINUTES: int(60, 1, 23 * 60),
   SLACK_SWEEP_SECONDS: int(30, 1, 3600),
+  SLACK_ROOT_REFRESH_SECONDS: int(300, 1, 24 * 3600),
   BRIDGE_MESSAGE_ID: text(DEFAULT_BRIDGE_ID),
   BRIDGE_MESSAGE_EN: text(DEFAULT_BRIDGE_EN),
   BRIDGE_MESSAGE_CLOSED_ID: text(DEFAULT_BRIDGE_CLOSED_ID),
@@ -141,6 +146,8 @@ export interface Config {
     graphVersion: string;
     businessAccountId: string | null;
     timeoutMs: number;
+    /** Group messages: `store` (kept, never answered or escalated) or `handle` (like private ones). */
+    groupMessages: "store" | "handle";
   };
   slack: {
     botToken: string;
@@ -157,6 +164,8 @@ export interface Config {
     sla: { firstMinutes: number; repeatMinutes: number; maxReminders: number; mention: string };
     windowWarningMinutes: number;
     sweepSeconds: number;
+    /** Least time between two redraws of a thread root's window field. */
+    rootRefreshSeconds: number;
   };
   bridge: { id: string; en: string; closedId: string; closedEn: string };
   business: { hours: BusinessHours | null; hoursText: string | null; utcOffsetMinutes: number };
@@ -263,6 +272,7 @@ function toConfig(e: Env): Config {
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       businessAccountId: e.WHATSAPP_BUSINESS_ACCOUNT_ID ?? null,
       timeoutMs: e.WHATSAPP_TIMEOUT_MS,
+      groupMessages: e.WHATSAPP_GROUP_MESSAGES,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -283,6 +293,7 @@ function toConfig(e: Env): Config {
       },
       windowWarningMinutes: e.SLACK_WINDOW_WARNING_MINUTES,
       sweepSeconds: e.SLACK_SWEEP_SECONDS,
+      rootRefreshSeconds: e.SLACK_ROOT_REFRESH_SECONDS,
     },
     bridge: {
       id: e.BRIDGE_MESSAGE_ID,

@@ -18,6 +18,7 @@ import { createSlackApp } from "./slack/app.ts";
 import { createSlackBridge } from "./slack/bridge.ts";
 import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
 import type { SlackDeps, SlackSettings } from "./slack/deps.ts";
+import { hasThread, showEvent } from "./slack/events.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { getMessage } from "./store/repositories/messages.ts";
@@ -182,9 +183,12 @@ export async function startService(
           burstMs: config.jobs.burstMs,
           maxAttempts: config.jobs.maxAttempts,
           onStatusApplied,
+          groupMessages: config.whatsapp.groupMessages,
+          hasThread,
+          onEvent: showEvent,
         },
         onIngested: (r) => {
-          if (r.nextTurnAt !== null || r.statuses.applied > 0)
+          if (r.nextTurnAt !== null || r.statuses.applied > 0 || r.events > 0)
             jobRunner.wake(r.nextTurnAt ?? Date.now());
         },
       }),
@@ -239,7 +243,8 @@ export async function startService(
   };
 }
 
-function slackSettings(config: Config): SlackSettings {
+/** The Slack side's settings as the service derives them from Config (tests run the sweeper with them). */
+export function slackSettings(config: Config): SlackSettings {
   const min = 60_000;
   return {
     botToken: config.slack.botToken,
@@ -258,6 +263,7 @@ function slackSettings(config: Config): SlackSettings {
     businessHours: config.business.hours,
     businessHoursText: config.business.hoursText,
     operatorRetryMs: 5 * min,
+    rootRefreshMs: config.slack.rootRefreshSeconds * 1000,
   };
 }
 

@@ -145,27 +145,30 @@ describe("WhatsApp webhook (service on 127.0.0.1, real SQLite file)", () => {
       textMessage("quoted", { context: { quotedId: "wamid.QUOTED" } }),
     );
     expect((await h.meta.send(payload)).status).toBe(200);
-    const kinds = rows<{ kind: string }>("select kind from messages order by id").map(
-      (r) => r.kind,
-    );
+    const kinds = rows<{ kind: string; direction: string }>(
+      "select kind, direction from messages order by id",
+    ).map((r) => `${r.direction}:${r.kind}`);
+    // Messages first, in order; the reaction and the unsupported type are events, stored after.
     expect(kinds).toEqual([
-      "text",
-      "button_reply",
-      "list_reply",
-      "template_button",
-      "image",
-      "audio",
-      "video",
-      "document",
-      "sticker",
-      "location",
-      "contacts",
-      "reaction",
-      "unsupported",
-      "text",
+      "in:text",
+      "in:button_reply",
+      "in:list_reply",
+      "in:template_button",
+      "in:image",
+      "in:audio",
+      "in:video",
+      "in:document",
+      "in:sticker",
+      "in:location",
+      "in:contacts",
+      "in:text",
+      "event:reaction",
+      "event:unsupported",
     ]);
     expect(
-      rows("select quoted_wa_message_id q from messages where quoted_wa_message_id is not null"),
+      rows(
+        "select quoted_wa_message_id q from messages where direction = 'in' and quoted_wa_message_id is not null",
+      ),
     ).toEqual([{ q: "wamid.QUOTED" }]);
     expect(rows("select text from messages where kind = 'image'")).toEqual([
       { text: expect.stringContaining("rusak") },

@@ -88,4 +88,33 @@ describe("media", () => {
     expect(c.hasMedia).toBe(true);
     expect(c.blocks.map((b) => b.type)).toEqual(["text", "document"]);
   });
+
+  it("gives the model an order and a Flow reply as text it can reason about", async () => {
+    const c = await buildTurnContent(
+      [
+        row({
+          kind: "order",
+          order: {
+            catalogId: "C1",
+            note: "gift wrap",
+            items: [{ productId: "SKU-1", quantity: 2, itemPrice: 15000, currency: "IDR" }],
+          },
+        }),
+        row({
+          kind: "flow_reply",
+          flow: { name: "flow", body: "Sent", fields: [{ field: "city", value: "Bandung" }] },
+        }),
+      ],
+      { graph: null, logger },
+      new AbortController().signal,
+    );
+    expect(c.blocks).toEqual([
+      {
+        type: "text",
+        text: '🛒 Order (catalog C1): 2 × SKU-1 at 15000 IDR. Total 30000 IDR. Note: "gift wrap"',
+      },
+      { type: "text", text: "📋 Form reply: city: Bandung" },
+    ]);
+    expect(c).toMatchObject({ readable: 2, unreadable: 0 });
+  });
 });

@@ -1,5 +1,6 @@
 import type { ContentBlockParam } from "@anthropic-ai/sdk/resources/messages";
 import type { InboundContent } from "../core/inbound.ts";
+import { flowText, orderText } from "../core/inbound-text.ts";
 import type { Logger } from "../logger.ts";
 import type { MessageRow } from "../store/repositories/messages.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
@@ -44,6 +45,10 @@ export function describeAsText(c: InboundContent): string | null {
       return c.description ? `${c.title} (${c.description})` : c.title;
     case "template_button":
       return c.text;
+    case "order":
+      return orderText(c.order);
+    case "flow_reply":
+      return flowText(c.flow);
     case "location":
       return `[shared a location: ${[c.name, c.address].filter(Boolean).join(", ") || "pin"} (${c.latitude}, ${c.longitude})${c.url ? ` ${c.url}` : ""}]`;
     case "contacts":
@@ -101,8 +106,6 @@ export async function buildTurnContent(
       continue;
     }
     switch (c.kind) {
-      case "reaction":
-        break; // nothing to answer
       case "image":
       case "document": {
         const caption = c.media.caption?.trim() ?? "";
@@ -166,18 +169,21 @@ export async function buildTurnContent(
         break;
       }
       case "video":
-      case "sticker":
-      case "unsupported": {
+      case "sticker": {
         const caption = c.kind === "video" ? (c.media.caption?.trim() ?? "") : "";
-        note(
-          `[${c.kind === "unsupported" ? "unsupported message" : c.kind}: cannot be viewed]${caption ? ` caption: ${caption}` : ""}`,
-        );
+        note(`[${c.kind}: cannot be viewed]${caption ? ` caption: ${caption}` : ""}`);
         if (caption) {
           words.push(caption);
           readable++;
         } else unreadable++;
         break;
       }
+      default:
+        // Rows stored before events were told apart (reactions, unsupported types) land here.
+        if ((c as { kind: string }).kind !== "reaction") {
+          note("[unsupported message: cannot be viewed]");
+          unreadable++;
+        }
     }
   }
   return { blocks, text: words.join("\n"), hasMedia, unreadable, readable };

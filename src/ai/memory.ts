@@ -25,25 +25,29 @@ export function loadHistory(
   conversationId: ConversationId,
   exclude: ReadonlySet<number>,
 ): HistoryItem[] {
-  return db
-    .select({
-      id: messages.id,
-      direction: messages.direction,
-      text: messages.text,
-      status: messages.status,
-      kind: messages.kind,
-    })
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(asc(messages.id))
-    .all()
-    .filter((m) => !exclude.has(m.id) && m.kind !== "reaction" && m.text.trim() !== "")
-    .filter((m) => m.direction === "in" || m.status !== "failed")
-    .map((m) => ({
-      id: m.id,
-      role: m.direction === "in" ? ("user" as const) : ("assistant" as const),
-      text: m.text,
-    }));
+  return (
+    db
+      .select({
+        id: messages.id,
+        direction: messages.direction,
+        text: messages.text,
+        status: messages.status,
+        kind: messages.kind,
+      })
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(asc(messages.id))
+      .all()
+      // Events (reactions, edits, ...) and group messages are not part of the private exchange.
+      .filter((m) => m.direction !== "event" && m.status !== "group")
+      .filter((m) => !exclude.has(m.id) && m.kind !== "reaction" && m.text.trim() !== "")
+      .filter((m) => m.direction === "in" || m.status !== "failed")
+      .map((m) => ({
+        id: m.id,
+        role: m.direction === "in" ? ("user" as const) : ("assistant" as const),
+        text: m.text,
+      }))
+  );
 }
 
 /**

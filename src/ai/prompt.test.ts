@@ -44,4 +44,35 @@ describe("prompt", () => {
     expect(JSON.stringify(msgs[0])).toContain("<customer>\\na\\n</customer>");
     expect(JSON.stringify(msgs[2])).toContain("<customer>\\ndx\\n</customer>");
   });
+
+  it("gives the model the ad the customer came from, as context", () => {
+    const p = buildPrompt({
+      business: loadBusinessPrompt("prompts/business.example.md"),
+      contact: { profileName: "Rina", waId: "62812", userId: null },
+      language: "en",
+      knowledge: null,
+      hits: [],
+      summary: null,
+      previousSummary: null,
+      history: [],
+      turn: [{ type: "text", text: "more info about this?" }],
+      firstReply: true,
+      injection: null,
+      referral: {
+        sourceUrl: "https://fb.me/3cr4Wqqkv",
+        sourceId: "1",
+        sourceType: "ad",
+        headline: "Chat with us",
+        body: "Summer Succulents are here!",
+        mediaType: "image",
+        ctwaClid: null,
+      },
+      now: Date.UTC(2026, 10, 25),
+    });
+    expect(p.system[0]!.text).not.toContain("Succulents");
+    expect(p.system[1]!.text).toContain("click-to-WhatsApp ad");
+    expect(p.system[1]!.text).toContain(
+      "Headline: Chat with us\nText: Summer Succulents are here!",
+    );
+  });
 });

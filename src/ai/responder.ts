@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { aiMayAnswer } from "../core/conversation.ts";
-import type { MessageId } from "../core/ids.ts";
+import type { ConversationId, MessageId } from "../core/ids.ts";
 import { detectLanguage } from "../core/language.ts";
 import { routeTier } from "../core/router.ts";
 import { detectTriggers } from "../core/triggers.ts";
@@ -11,6 +11,7 @@ import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import { type ContactRow, getContact } from "../store/repositories/contacts.ts";
 import { type ConversationRow, getConversation } from "../store/repositories/conversations.ts";
+import { latestReferral } from "../store/repositories/messages.ts";
 import { contacts, conversations, messages } from "../store/schema.ts";
 import type { Turn, TurnProcessor } from "../turns/types.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
@@ -243,6 +244,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         turn: content.blocks,
         firstReply: facts.firstReply,
         injection,
+        referral: latestReferral(db, turn.conversation.id as ConversationId),
         now,
       });
       const strong = content.hasMedia ? null : deps.kb.strongMatch(question, facts.language);

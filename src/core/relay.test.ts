@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyThreadReply, ignoreReason, signReply } from "./relay.ts";
+import { classifyThreadReply, ignoreReason, planRelay, signReply } from "./relay.ts";
 
 const self = { botUserId: "UBOT", botId: "BBOT" };
 const reply = { user: "U1", ts: "2.0", threadTs: "1.0" };
@@ -52,5 +52,53 @@ describe("signReply", () => {
   it("prefixes the agent's name when a template is set", () => {
     expect(signReply("Halo kak", "Dewi", "*{name}*: ")).toBe("*Dewi*: Halo kak");
     expect(signReply("Halo kak", "Dewi", "")).toBe("Halo kak");
+  });
+});
+
+describe("planRelay", () => {
+  const base = {
+    reply: { kind: "relay", text: "Halo <@U2> dan <@U3|budi>" } as const,
+    state: "agent" as const,
+    windowOpen: true,
+    hasFiles: false,
+    signature: "",
+  };
+
+  it("looks names up only for the mentions when the signature does not name the agent", () => {
+    expect(planRelay(base, "U1")).toEqual({
+      type: "send",
+      names: ["U2", "U3"],
+      needsAgentName: false,
+    });
+    expect(planRelay({ ...base, reply: { kind: "relay", text: "ok" } }, "U1")).toEqual({
+      type: "send",
+      names: [],
+      needsAgentName: false,
+    });
+  });
+
+  it("looks the agent up when the signature names them", () => {
+    expect(planRelay({ ...base, signature: "*{name}*: " }, "U1")).toMatchObject({
+      names: ["U1", "U2", "U3"],
+      needsAgentName: true,
+    });
+  });
+
+  it("refuses, in order: notes, closed or AI-owned conversations, a closed window", () => {
+    expect(planRelay({ ...base, reply: { kind: "note", text: "x" } }, "U1")).toEqual({
+      type: "note",
+    });
+    expect(planRelay({ ...base, state: "closed" }, "U1")).toEqual({
+      type: "not_sent",
+      why: "closed",
+    });
+    expect(planRelay({ ...base, state: "bot" }, "U1")).toEqual({ type: "not_sent", why: "bot" });
+    expect(planRelay({ ...base, windowOpen: false }, "U1")).toEqual({ type: "window_closed" });
+  });
+
+  it("caps the lookups a single reply can cause", () => {
+    const text = Array.from({ length: 40 }, (_, i) => `<@U${i}>`).join(" ");
+    const plan = planRelay({ ...base, reply: { kind: "relay", text } }, "U1");
+    expect(plan.type === "send" && plan.names.length).toBe(5);
   });
 });

@@ -45,3 +45,59 @@ export function signReply(text: string, agentName: string, template: string): st
   if (!template) return text;
   return `${template.replaceAll("{name}", agentName)}${text}`;
 }
+
+/** What the relay job knows when an agent's thread reply comes in. */
+export interface RelayFacts {
+  reply: ThreadReply;
+  state: "bot" | "escalated" | "agent" | "closed";
+  windowOpen: boolean;
+  /** The reply carries files to forward. */
+  hasFiles: boolean;
+  /** The configured signature template (empty: none). */
+  signature: string;
+}
+
+/** What to do with an agent's thread reply. */
+export type RelayPlan =
+  | { type: "note" }
+  | { type: "not_sent"; why: "closed" | "bot" }
+  | { type: "window_closed" }
+  | {
+      type: "send";
+      /**
+       * Slack user ids whose display names the WhatsApp text needs: the agent when the signature
+       * names them, and each person mentioned. A name that cannot be had falls back; it never
+       * holds the reply back.
+       */
+      names: string[];
+      needsAgentName: boolean;
+    }
+  | { type: "nothing" };
+
+const MAX_MENTION_LOOKUPS = 5;
+
+/** The user ids mentioned as `<@U…>` in Slack text, in order, without duplicates. */
+export function mentionedUsers(text: string): string[] {
+  const ids = new Set<string>();
+  for (const m of text.matchAll(/<@([UW][A-Z0-9]{1,20})(?:\|[^>]{0,100})?>/g)) ids.add(m[1]!);
+  return [...ids];
+}
+
+/**
+ * Decides what an agent's thread reply becomes: an internal note, a notice that it was not sent
+ * (conversation closed or back with the AI, window closed), or WhatsApp messages, with the names
+ * the text needs looked up first.
+ */
+export function planRelay(f: RelayFacts, agentUserId: string): RelayPlan {
+  if (f.reply.kind === "note") return { type: "note" };
+  if (f.state === "closed" || f.state === "bot") return { type: "not_sent", why: f.state };
+  if (!f.windowOpen) return { type: "window_closed" };
+  if (f.reply.text.length === 0 && !f.hasFiles) return { type: "nothing" };
+  const needsAgentName = f.signature.includes("{name}");
+  const mentions = mentionedUsers(f.reply.text).slice(0, MAX_MENTION_LOOKUPS);
+  const names = [...new Set([...(needsAgentName ? [agentUserId] : []), ...mentions])];
+  return { type: "send", names, needsAgentName };
+}
+
+/** The name used for an agent whose display name could not be looked up. */
+export const NEUTRAL_AGENT_NAME = "Support";

@@ -348,7 +348,7 @@ export async function startGraphEmulator(opts: GraphEmulatorOptions = {}): Promi
     if (body.status !== undefined) return markRead(body);
     const problem = validateSend(body, templates);
     if (problem) return metaError(problem);
-    const to = body.to as string;
+    const to = (body.to ?? body.recipient) as string;
     const accepted: EmulatedSend = {
       waMessageId: `wamid.${randomBytes(24).toString("base64url")}`,
       to,
@@ -550,7 +550,9 @@ function validateSend(
   body: Record<string, unknown>,
   templates: EmulatedTemplate[] | null,
 ): MetaError | null {
-  if (typeof body.to !== "string" || body.to.trim() === "") {
+  // `recipient` carries a business-scoped user id (username users) instead of `to`.
+  const to = body.to ?? body.recipient;
+  if (typeof to !== "string" || to.trim() === "") {
     return { status: 400, code: 131008, details: "Parameter 'to' is required." };
   }
   if (body.recipient_type !== undefined && body.recipient_type !== "individual") {

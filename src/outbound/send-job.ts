@@ -125,7 +125,8 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
 
     const conversation = getConversation(db, msg.conversationId);
     const contact = conversation ? getContact(db, conversation.contactId) : undefined;
-    const to = contact?.waId ?? null;
+    // A username user may have no number: their business-scoped user id reaches them too.
+    const to = contact?.waId ?? contact?.userId ?? null;
     const content = msg.payload as OutboundContent;
     if (!conversation || !to) {
       ctx.commit(() => markFailed(id, null, "no WhatsApp number for this contact"));

@@ -2,6 +2,7 @@ import type { App } from "@slack/bolt";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import type { SlackDeps } from "./deps.ts";
 import { createHandoffJob } from "./jobs/handoff.ts";
+import { createMarkMessageJob } from "./jobs/mark-message.ts";
 import { createMirrorMediaJob } from "./jobs/mirror-media.ts";
 import { createPostJob } from "./jobs/post.ts";
 import { createReactJob } from "./jobs/react.ts";
@@ -49,6 +50,7 @@ export function createSlackBridge(
       handoff: createHandoffJob(deps) as JobHandler<never>,
       "slack.post": createPostJob(deps) as JobHandler<never>,
       "slack.react": createReactJob(deps) as JobHandler<never>,
+      "slack.mark_message": createMarkMessageJob(deps) as JobHandler<never>,
       "slack.update_root": createUpdateRootJob(deps) as JobHandler<never>,
       "slack.relay": createRelayJob(deps) as JobHandler<never>,
       "slack.mirror_media": createMirrorMediaJob(deps) as JobHandler<never>,

@@ -65,6 +65,22 @@ describe("thread controls", () => {
     expect(claimConversation(t.db, id, rina).ok).toBe(false);
   });
 
+  it("queues a root redraw and records the window it will show, in the same transaction", () => {
+    const windowEndsAt = 1_800_000_000_000;
+    t.db.$client
+      .prepare("update conversations set window_ends_at = ? where id = ?")
+      .run(windowEndsAt, id);
+    const at = windowEndsAt - 3_600_000 * 5;
+    expect(claimConversation(t.db, id, rina, at)).toEqual({ ok: true });
+    expect(threadForConversation(t.db, id)).toMatchObject({
+      rootWindowEndsAt: windowEndsAt,
+      rootUpdatedAt: at,
+    });
+    expect(
+      t.db.$client.prepare("select count(*) n from jobs where kind = 'slack.update_root'").get(),
+    ).toEqual({ n: 1 });
+  });
+
   it("answers a click on an unknown conversation without changing anything", () => {
     expect(claimConversation(t.db, 999 as ConversationId, rina).ok).toBe(false);
     expect(notices()).toHaveLength(0);

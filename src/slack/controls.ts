@@ -10,7 +10,7 @@ import {
 import { inTransaction } from "../store/tx.ts";
 import { type ThreadNotice, threadNotice } from "./blocks/index.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
-import { type ThreadRow, threadForConversation, updateThread } from "./store.ts";
+import { recordRootShown, type ThreadRow, threadForConversation, updateThread } from "./store.ts";
 
 /** Who pressed a button: the Slack user and their display name. */
 export interface Actor {
@@ -35,7 +35,8 @@ type Change = {
 /**
  * One control in one transaction: reads the conversation and its thread, lets `decide` refuse
  * or describe the change, then applies it with a compare-and-set on the state (a concurrent
- * click or job wins cleanly), refreshes the root's status line and posts the notice.
+ * click or job wins cleanly), refreshes the root's status line (recording the window it will
+ * show, for the sweeper's refresh rule) and posts the notice.
  */
 function control(
   db: Db,
@@ -57,6 +58,10 @@ function control(
     }
     updateThread(db, thread.id, change.thread, now);
     enqueueRootUpdate(db, id, now);
+    // The redraw shows the window as it is now: the sweeper need not queue another for it.
+    if (thread.rootTs !== null) {
+      recordRootShown(db, thread.id, { windowEndsAt: conversation.windowEndsAt, at: now }, now);
+    }
     enqueueThreadPost(db, { conversationId: id, ...threadNotice(change.notice) }, undefined, now);
     return { ok: true };
   });

@@ -24,6 +24,11 @@ export interface SlackSettings {
   businessHoursText: string | null;
   /** How long to wait before retrying a call refused for a configuration problem. */
   operatorRetryMs: number;
+  /**
+   * The least time between two redraws of a thread's root by the sweeper (window end moved,
+   * closing, closed); default `ROOT_REFRESH_MIN_INTERVAL_MS` (5 min).
+   */
+  rootRefreshMs?: number;
 }
 
 /** What the Slack jobs and listeners need. */

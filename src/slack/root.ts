@@ -1,10 +1,12 @@
 import type { ConversationId } from "../core/ids.ts";
 import { getContact } from "../store/repositories/contacts.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
+import { latestReferral } from "../store/repositories/messages.ts";
 import { type HandoffRootInput, handoffRootMessage, type ThreadStatus } from "./blocks/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import {
   previousThreadOf,
+  type RootShown,
   recentTranscript,
   type ThreadRow,
   threadForConversation,
@@ -17,7 +19,11 @@ function statusLine(thread: ThreadRow): ThreadStatus {
     case "waiting":
       return { kind: "waiting" };
     case "in_progress":
-      return { kind: "in_progress", agentName: thread.agentName ?? "an agent" };
+      return {
+        kind: "in_progress",
+        agentName: thread.agentName ?? "",
+        agentUserId: thread.agentUserId,
+      };
     case "closed":
       return { kind: "closed", by: thread.agentName };
     case "returned_to_ai":
@@ -25,7 +31,10 @@ function statusLine(thread: ThreadRow): ThreadStatus {
   }
 }
 
-/** The root message of a conversation's thread as it should look now (from the database). */
+/**
+ * The root message of a conversation's thread as it should look now (from the database), and
+ * what its window field shows (`shown`, to record once it is posted or updated).
+ */
 export function buildRoot(
   deps: Pick<SlackDeps, "db" | "now">,
   conversationId: ConversationId,
@@ -57,7 +66,9 @@ export function buildRoot(
     language: thread.language,
     status: statusLine(thread),
     previousThread: previous?.rootTs ? { channel: previous.channel, ts: previous.rootTs } : null,
+    referral: latestReferral(deps.db, conversationId),
     now: deps.now(),
   };
-  return { thread, conversation, contact, message: handoffRootMessage(input) };
+  const shown: RootShown = { windowEndsAt: input.windowEndsAt, at: input.now };
+  return { thread, conversation, contact, shown, message: handoffRootMessage(input) };
 }

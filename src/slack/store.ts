@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, lte, ne, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
 import { preparedQuery, updateRow } from "../store/prepared.ts";
@@ -55,6 +55,40 @@ export function createThread(
 /** Updates fields of a thread. */
 export function updateThread(db: Db, id: number, patch: Partial<ThreadRow>, now: number): void {
   updateRow(db, slackThreads, id, { ...patch, updatedAt: now });
+}
+
+/** What a thread's root message shows: the window end it was drawn with, and when. */
+export interface RootShown {
+  windowEndsAt: number | null;
+  at: number;
+}
+
+/**
+ * Records what the thread's root shows (or was just queued to show), the input of the
+ * root-refresh rule. With `unlessNewer`, a record made later (a refresh queued while this
+ * drawing was on its way) is kept.
+ */
+export function recordRootShown(
+  db: Db,
+  threadId: number,
+  shown: RootShown,
+  now: number,
+  opts: { unlessNewer?: boolean } = {},
+): void {
+  if (opts.unlessNewer) {
+    const current = db
+      .select({ at: slackThreads.rootUpdatedAt })
+      .from(slackThreads)
+      .where(eq(slackThreads.id, threadId))
+      .get();
+    if (current?.at != null && current.at > shown.at) return;
+  }
+  updateThread(
+    db,
+    threadId,
+    { rootWindowEndsAt: shown.windowEndsAt, rootUpdatedAt: shown.at },
+    now,
+  );
 }
 
 /** Threads where someone may be waiting: the SLA sweeper's work list. */
@@ -127,6 +161,8 @@ export function recentTranscript(
     .where(
       and(
         eq(messages.conversationId, conversationId),
+        // Events (reactions, edits, ...) are shown beside their messages, not as lines.
+        ne(messages.direction, "event"),
         until === null ? undefined : lte(messages.createdAt, until),
       ),
     )

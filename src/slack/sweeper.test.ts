@@ -29,6 +29,7 @@ const settings: SlackSettings = {
   businessHours: null,
   businessHoursText: null,
   operatorRetryMs: 5 * min,
+  rootRefreshMs: 5 * min,
 };
 
 let t: TestDatabase;
@@ -47,6 +48,9 @@ interface ThreadSpec {
   status?: (typeof slackThreads.$inferSelect)["status"];
   rootTs?: string | null;
   customerWaitingSince?: number | null;
+  /** What the root shows: by default the window end as of t0, drawn at t0. */
+  rootWindowEndsAt?: number | null;
+  rootUpdatedAt?: number | null;
 }
 
 /** A contact, its conversation and the conversation's handoff thread. */
@@ -57,12 +61,13 @@ function seedThread(spec: ThreadSpec = {}): { conversationId: ConversationId; th
     .values({ waId: `62811000${phone}`, profileName: `Customer ${phone}`, createdAt: t0 })
     .returning()
     .get();
+  const windowEndsAt = spec.windowEndsAt === undefined ? t0 + 24 * hour : spec.windowEndsAt;
   const conversation = db
     .insert(conversations)
     .values({
       contactId: contact.id as ContactId,
       state: spec.state ?? "escalated",
-      windowEndsAt: spec.windowEndsAt === undefined ? t0 + 24 * hour : spec.windowEndsAt,
+      windowEndsAt,
       lastCustomerMessageAt: t0,
       createdAt: t0,
       updatedAt: t0,
@@ -79,6 +84,8 @@ function seedThread(spec: ThreadSpec = {}): { conversationId: ConversationId; th
       reason: "Customer asked for a person",
       customerWaitingSince:
         spec.customerWaitingSince === undefined ? t0 : spec.customerWaitingSince,
+      rootWindowEndsAt: spec.rootWindowEndsAt === undefined ? windowEndsAt : spec.rootWindowEndsAt,
+      rootUpdatedAt: spec.rootUpdatedAt === undefined ? t0 : spec.rootUpdatedAt,
       createdAt: t0,
       updatedAt: t0,
     })
@@ -168,9 +175,13 @@ describe("sweepThreads: SLA reminders", () => {
     seedThread({ status: "returned_to_ai", state: "bot" });
     // Even with the window about to close.
     seedThread({ state: "closed", windowEndsAt: t0 + 30 * min });
-    seedThread({ customerWaitingSince: null, windowEndsAt: t0 + 30 * min });
-    for (const m of [0, 15, 29, 60, 240]) expect(sweepThreads(db, settings, t0 + m * min)).toBe(0);
-    expect(jobRows()).toEqual([]);
+    const nobodyWaits = seedThread({ customerWaitingSince: null, windowEndsAt: t0 + 30 * min });
+    for (const m of [0, 15, 29, 60, 240]) sweepThreads(db, settings, t0 + m * min);
+    // No reminder or warning. The only job: the root of the thread nobody waits in is redrawn
+    // once its window closed (the root stays true for whoever looks at it).
+    expect(jobRows().map((j) => [j.kind, j.dedupe_key])).toEqual([
+      ["slack.update_root", `root:${nobodyWaits.threadId}:${t0 + 30 * min}:closed`],
+    ]);
     expect(
       db
         .select()
@@ -188,7 +199,12 @@ describe("sweepThreads: SLA reminders", () => {
 });
 
 describe("sweepThreads: the 24-hour window warning", () => {
-  const noReminders: SlackSettings = { ...settings, sla: { ...settings.sla, maxReminders: 0 } };
+  // Root redraws (which also happen around the window's end) are tested on their own below.
+  const noReminders: SlackSettings = {
+    ...settings,
+    sla: { ...settings.sla, maxReminders: 0 },
+    rootRefreshMs: Number.MAX_SAFE_INTEGER,
+  };
 
   it("warns once per window end, within the warning time before it", () => {
     const end = t0 + 24 * hour;
@@ -271,5 +287,135 @@ describe("sweepThreads: one transaction", () => {
       remindersSent: 1,
       lastReminderAt: t0 + 16 * min,
     });
+  });
+});
+
+describe("sweepThreads: redrawing the root's window", () => {
+  // Reminders and warnings off: only root redraws are queued.
+  const rootOnly: SlackSettings = {
+    ...settings,
+    sla: { ...settings.sla, maxReminders: 0, windowWarningMs: hour },
+  };
+  const rootJobs = () => jobRows().filter((j) => j.kind === "slack.update_root");
+  const customerWrites = (conversationId: ConversationId, at: number) =>
+    db
+      .update(conversations)
+      .set({ windowEndsAt: at + 24 * hour, lastCustomerMessageAt: at })
+      .where(eq(conversations.id, conversationId))
+      .run();
+
+  it("queues nothing while the root still shows the true window", () => {
+    seedThread();
+    for (const m of [0, 5, 60, 600]) expect(sweepThreads(db, rootOnly, t0 + m * min)).toBe(0);
+    expect(jobRows()).toEqual([]);
+  });
+
+  it("redraws once after the customer wrote again, at most once per interval", () => {
+    const { conversationId, threadId } = seedThread();
+    // The customer writes 2 minutes after the root was drawn: the redraw waits for the interval.
+    customerWrites(conversationId, t0 + 2 * min);
+    const end1 = t0 + 2 * min + 24 * hour;
+    expect(sweepThreads(db, rootOnly, t0 + 3 * min)).toBe(0);
+    expect(sweepThreads(db, rootOnly, t0 + 5 * min)).toBe(1);
+    expect(rootJobs()).toEqual([
+      expect.objectContaining({
+        kind: "slack.update_root",
+        order_key: `slack:conversation:${conversationId}`,
+        dedupe_key: `root:${threadId}:${end1}:open`,
+        state: "pending",
+        run_at: t0 + 5 * min,
+      }),
+    ]);
+    expect(JSON.parse(rootJobs()[0]!.payload)).toEqual({ conversationId });
+    // Recorded in the same pass: what the root will show, and when.
+    expect(thread(threadId)).toMatchObject({ rootWindowEndsAt: end1, rootUpdatedAt: t0 + 5 * min });
+    // Nothing new: nothing queued, however often the sweeper runs.
+    for (const m of [5, 6, 9, 30]) expect(sweepThreads(db, rootOnly, t0 + m * min)).toBe(0);
+
+    // The customer writes at 31 min (past the interval: redrawn at once), and again at 32 min
+    // (within the interval after that redraw: it waits until 36 min).
+    customerWrites(conversationId, t0 + 31 * min);
+    expect(sweepThreads(db, rootOnly, t0 + 31 * min)).toBe(1);
+    customerWrites(conversationId, t0 + 32 * min);
+    const end2 = t0 + 32 * min + 24 * hour;
+    const queuedAt: number[] = [];
+    for (let m = 32; m <= 60; m++) {
+      if (sweepThreads(db, rootOnly, t0 + m * min) > 0) queuedAt.push(m);
+    }
+    expect(queuedAt).toEqual([36]);
+    expect(rootJobs().map((j) => j.dedupe_key)).toEqual([
+      `root:${threadId}:${end1}:open`,
+      `root:${threadId}:${t0 + 31 * min + 24 * hour}:open`,
+      `root:${threadId}:${end2}:open`,
+    ]);
+    expect(thread(threadId)).toMatchObject({
+      rootWindowEndsAt: end2,
+      rootUpdatedAt: t0 + 36 * min,
+    });
+  });
+
+  it("redraws when the window enters its last hour and when it has closed", () => {
+    const end = t0 + 24 * hour;
+    const { threadId } = seedThread({ windowEndsAt: end });
+    const queuedAt: number[] = [];
+    for (let m = 22 * 60; m <= 26 * 60; m++) {
+      if (sweepThreads(db, rootOnly, t0 + m * min) > 0) queuedAt.push(m - 24 * 60);
+    }
+    expect(queuedAt).toEqual([-60, 0]);
+    expect(rootJobs().map((j) => j.dedupe_key)).toEqual([
+      `root:${threadId}:${end}:closing`,
+      `root:${threadId}:${end}:closed`,
+    ]);
+    expect(thread(threadId)).toMatchObject({ rootWindowEndsAt: end, rootUpdatedAt: end });
+  });
+
+  it("redraws a root that never recorded what it showed (drawn before this was recorded)", () => {
+    const { threadId } = seedThread({ rootWindowEndsAt: null, rootUpdatedAt: null });
+    expect(sweepThreads(db, rootOnly, t0 + min)).toBe(1);
+    expect(rootJobs().map((j) => j.dedupe_key)).toEqual([
+      `root:${threadId}:${t0 + 24 * hour}:open`,
+    ]);
+    expect(sweepThreads(db, rootOnly, t0 + 10 * min)).toBe(0);
+  });
+
+  it("does not queue a redraw twice when the same one is already queued", () => {
+    const { conversationId, threadId } = seedThread();
+    customerWrites(conversationId, t0 + min);
+    expect(sweepThreads(db, rootOnly, t0 + 10 * min)).toBe(1);
+    // A late job's record brings the old window back (or a second process swept): same key.
+    db.update(slackThreads)
+      .set({ rootWindowEndsAt: t0 + 24 * hour, rootUpdatedAt: t0 })
+      .where(eq(slackThreads.id, threadId))
+      .run();
+    expect(sweepThreads(db, rootOnly, t0 + 20 * min)).toBe(0);
+    expect(rootJobs()).toHaveLength(1);
+    expect(thread(threadId).rootWindowEndsAt).toBe(t0 + min + 24 * hour);
+  });
+
+  it("leaves closed, bot, unposted and finished threads alone", () => {
+    const stale = { windowEndsAt: t0 + 30 * min, rootWindowEndsAt: null, rootUpdatedAt: null };
+    seedThread({ ...stale, state: "closed" });
+    seedThread({ ...stale, state: "bot" });
+    seedThread({ ...stale, rootTs: null });
+    seedThread({ ...stale, status: "closed", state: "closed" });
+    seedThread({ ...stale, status: "returned_to_ai", state: "bot" });
+    for (const m of [0, 40, 120]) expect(sweepThreads(db, rootOnly, t0 + m * min)).toBe(0);
+    expect(jobRows()).toEqual([]);
+  });
+
+  it("queues the redraw and records it in one transaction", () => {
+    const { conversationId, threadId } = seedThread();
+    customerWrites(conversationId, t0 + min);
+    db.$client.exec(`
+      CREATE TRIGGER fail_root BEFORE INSERT ON jobs
+      WHEN NEW.kind = 'slack.update_root'
+      BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;`);
+    expect(() => sweepThreads(db, rootOnly, t0 + 10 * min)).toThrow(/disk full/);
+    expect(jobRows()).toEqual([]);
+    expect(thread(threadId)).toMatchObject({ rootWindowEndsAt: t0 + 24 * hour, rootUpdatedAt: t0 });
+    db.$client.exec("DROP TRIGGER fail_root");
+    expect(sweepThreads(db, rootOnly, t0 + 11 * min)).toBe(1);
+    expect(sweepThreads(db, rootOnly, t0 + 12 * min)).toBe(0);
+    expect(rootJobs()).toHaveLength(1);
   });
 });

@@ -71,7 +71,8 @@ export const messages = sqliteTable(
       .$type<ConversationId>()
       .notNull()
       .references(() => conversations.id),
-    direction: text("direction").$type<"in" | "out">().notNull(),
+    /** `event`: a reaction, edit, deletion or system notice (never answered, see core/events.ts). */
+    direction: text("direction").$type<"in" | "out" | "event">().notNull(),
     /** Outbound only: who wrote it. */
     author: text("author").$type<"bot" | "agent" | "system">(),
     /** WhatsApp's `wamid.…`; null for outbound messages not yet accepted by the Graph API. */
@@ -80,8 +81,13 @@ export const messages = sqliteTable(
     text: text("text").notNull().default(""),
     /** JSON: the normalised inbound content, or the outbound request we send. */
     payload: text("payload", { mode: "json" }).notNull(),
-    /** Inbound: `received` until a turn has handled it. Outbound: see OutboundStatus. */
-    status: text("status").$type<OutboundStatus | "received" | "handled">().notNull(),
+    /**
+     * Inbound: `received` until a turn has handled it, `group` for group messages kept without a
+     * turn. Events: `event`. Outbound: see OutboundStatus.
+     */
+    status: text("status")
+      .$type<OutboundStatus | "received" | "handled" | "group" | "event">()
+      .notNull(),
     errorCode: integer("error_code"),
     errorTitle: text("error_title"),
     errorDetail: text("error_detail"),
@@ -266,6 +272,10 @@ export const slackThreads = sqliteTable(
     remindersSent: integer("reminders_sent").notNull().default(0),
     lastReminderAt: integer("last_reminder_at"),
     windowWarnedFor: integer("window_warned_for"),
+    /** The 24-hour window end the root message last showed (or was queued to show). */
+    rootWindowEndsAt: integer("root_window_ends_at"),
+    /** When the root message was last drawn or queued for redrawing: the refresh throttle. */
+    rootUpdatedAt: integer("root_updated_at"),
     bridgeSentAt: integer("bridge_sent_at"),
     firstHumanReplyAt: integer("first_human_reply_at"),
     createdAt: integer("created_at").notNull().default(now),

@@ -19,11 +19,20 @@ function text(id: string, from: string): NormalizedDelivery {
     sender: { waId: from as never, userId: null, profileName: null },
     phoneNumberId: "PN",
     context: null,
+    referral: null,
+    groupId: null,
     content: { kind: "text", body: id },
     text: id,
     raw: {},
   };
-  return { messages: [msg], statuses: [], templates: [], errors: [], ignoredFields: [] };
+  return {
+    messages: [msg],
+    events: [],
+    statuses: [],
+    templates: [],
+    errors: [],
+    ignoredFields: [],
+  };
 }
 
 const count = (table: string) =>

@@ -29,11 +29,20 @@ function from(
     },
     phoneNumberId: "PN",
     context: null,
+    referral: null,
+    groupId: null,
     content: { kind: "text", body: `m${n}` },
     text: `m${n}`,
     raw: {},
   };
-  return { messages: [msg], statuses: [], templates: [], errors: [], ignoredFields: [] };
+  return {
+    messages: [msg],
+    events: [],
+    statuses: [],
+    templates: [],
+    errors: [],
+    ignoredFields: [],
+  };
 }
 
 const all = (sql: string) => t.db.$client.prepare(sql).all();

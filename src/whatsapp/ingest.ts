@@ -1,18 +1,28 @@
 import type { ConversationState } from "../core/conversation.ts";
-import type { ConversationId } from "../core/ids.ts";
-import type { Sender } from "../core/inbound.ts";
+import { planEvent, type ThreadEventView } from "../core/events.ts";
+import type { ConversationId, MessageId } from "../core/ids.ts";
+import type { InboundEvent, Sender } from "../core/inbound.ts";
 import { refreshWindow } from "../core/window.ts";
 import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
-import { upsertContact } from "../store/repositories/contacts.ts";
+import { moveContact, upsertContact } from "../store/repositories/contacts.ts";
 import {
   type ConversationRow,
   findOrOpenConversation,
+  getConversation,
+  latestConversationId,
   touchCustomerActivity,
 } from "../store/repositories/conversations.ts";
-import { applyStatus, insertInbound, type StatusApplied } from "../store/repositories/messages.ts";
+import {
+  applyStatus,
+  eventTarget,
+  insertEvent,
+  insertInbound,
+  previousReaction,
+  type StatusApplied,
+} from "../store/repositories/messages.ts";
 import { upsertTemplateStatus } from "../store/repositories/templates.ts";
 import { inTransaction } from "../store/tx.ts";
 import type { NormalizedDelivery, StatusUpdate } from "./webhook/types.ts";
@@ -28,11 +38,33 @@ export interface IngestOptions {
   maxAttempts: number;
   /** Called inside the transaction for each status that moved an outbound message forward. */
   onStatusApplied?: (db: Db, update: StatusUpdate) => void;
+  /**
+   * Group messages (`group_id`): `store` keeps them without answering or escalating (the
+   * default: a group is not a private customer-service chat); `handle` treats them like private
+   * messages of their sender.
+   */
+  groupMessages?: "store" | "handle";
+  /** Whether a handoff thread shows the conversation (events are shown only there). */
+  hasThread?: (db: Db, conversationId: ConversationId) => boolean;
+  /** Called inside the transaction for each new event that has something to show. */
+  onEvent?: (db: Db, shown: ShownEvent) => void;
+}
+
+/** An event to show in a conversation's thread, decided by `planEvent`. */
+export interface ShownEvent {
+  conversationId: ConversationId;
+  /** The stored event row. */
+  eventId: MessageId;
+  view: ThreadEventView;
 }
 
 /** What one delivery changed, for logs and tests. */
 export interface IngestResult {
   inserted: number;
+  /** Events stored (reactions, edits, deletions, system notices, ...). */
+  events: number;
+  /** Group messages stored without a turn. */
+  groupStored: number;
   duplicates: number;
   skipped: number;
   statuses: Record<StatusApplied, number>;
@@ -66,6 +98,8 @@ export function storeDelivery(
 ): IngestResult {
   const result: IngestResult = {
     inserted: 0,
+    events: 0,
+    groupStored: 0,
     duplicates: 0,
     skipped: 0,
     statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
@@ -85,9 +119,15 @@ export function storeDelivery(
       }
       conversation = findOrOpenConversation(db, contact.id, now);
     }
-    const id = insertInbound(db, conversation.id, msg, now);
+    // A group is not a private chat: stored for the record, never answered or escalated.
+    const groupOnly = msg.groupId !== null && opts.groupMessages !== "handle";
+    const id = insertInbound(db, conversation.id, msg, now, groupOnly ? "group" : "received");
     if (id === null) {
       result.duplicates++;
+      continue;
+    }
+    if (groupOnly) {
+      result.groupStored++;
       continue;
     }
     result.inserted++;
@@ -103,6 +143,12 @@ export function storeDelivery(
   for (const [conversationId, state] of touched) {
     const at = queueTurn(db, conversationId, state === "bot" ? opts.burstMs : 0, opts, now);
     if (at !== null) result.nextTurnAt = Math.min(result.nextTurnAt ?? at, at);
+  }
+  for (const event of delivery.events) {
+    const stored = storeEvent(db, event, opts, now);
+    if (stored === "duplicate") result.duplicates++;
+    else if (stored === "stored") result.events++;
+    else result.skipped++;
   }
   for (const status of delivery.statuses) {
     const applied = applyStatus(db, status, now);
@@ -178,4 +224,51 @@ function queueTurn(
     now,
   );
   return now + delayMs;
+}
+
+/**
+ * Stores one event on the conversation it concerns (the one holding the message it refers to,
+ * else the customer's open or latest one) and applies its plan: a number change moves the
+ * contact to the new number, and what a person should see is handed to `onEvent`. Nothing here
+ * refreshes the window, queues a turn or marks the customer waiting.
+ */
+function storeEvent(
+  db: Db,
+  event: InboundEvent,
+  opts: IngestOptions,
+  now: number,
+): "stored" | "duplicate" | "skipped" {
+  const contact = upsertContact(db, event.sender, now);
+  if (!contact) return "skipped";
+  const e = event.event;
+  const targetId = "targetId" in e ? e.targetId : null;
+  const target = targetId ? eventTarget(db, targetId) : undefined;
+  const conversationId =
+    target?.conversationId ??
+    latestConversationId(db, contact.id) ??
+    findOrOpenConversation(db, contact.id, now).id;
+  const eventId = insertEvent(db, conversationId, event, targetId, now);
+  if (eventId === null) return "duplicate";
+  const conversation = getConversation(db, conversationId);
+  if (!conversation) return "stored";
+  const newNumberTaken =
+    e.kind === "number_change" && e.newWaId !== null
+      ? prepared(db, "SELECT 1 FROM contacts WHERE wa_id = ? AND id <> ?").get(
+          e.newWaId,
+          contact.id,
+        ) !== undefined
+      : false;
+  const plan = planEvent(e, {
+    state: conversation.state,
+    hasThread: opts.hasThread?.(db, conversationId) ?? false,
+    target: target?.target ?? null,
+    previousEmoji:
+      e.kind === "reaction" && e.emoji === null && targetId
+        ? previousReaction(db, targetId, eventId)
+        : null,
+    newNumberTaken,
+  });
+  if (plan.moveContactTo) moveContact(db, contact.id, plan.moveContactTo, now);
+  if (plan.show) opts.onEvent?.(db, { conversationId, eventId, view: plan.show });
+  return "stored";
 }

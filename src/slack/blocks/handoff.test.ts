@@ -4,6 +4,7 @@ import {
   CONVERSATION_ACTIONS,
   type HandoffRootInput,
   handoffRootMessage,
+  notificationText,
   statusLine,
   type ThreadStatus,
 } from "./handoff.ts";
@@ -169,6 +170,43 @@ describe("handoffRootMessage", () => {
     }
     expect(statusLine({ kind: "in_progress", agentName: "<!channel>" })).toContain(
       "&lt;!channel&gt;",
+    );
+  });
+
+  it("has a notification text that follows the state", () => {
+    const text = (status: ThreadStatus) => handoffRootMessage(input({ status })).text;
+    expect(text({ kind: "waiting" })).toBe("🆘 Budi Santoso needs a human: asks for a refund");
+    const claimed = text({ kind: "in_progress", agentName: "Sari" });
+    expect(claimed).toBe("[In progress] 🧑‍💻 Sari is helping Budi Santoso: asks for a refund");
+    expect(claimed).not.toContain("needs a human");
+    expect(text({ kind: "closed", by: "Sari" })).toBe(
+      "[Closed] ✅ Budi Santoso, closed by Sari: asks for a refund",
+    );
+    expect(text({ kind: "closed", by: null })).toBe("[Closed] ✅ Budi Santoso: asks for a refund");
+    expect(text({ kind: "returned_to_ai", by: "Sari" })).toBe(
+      "[Back with the AI] 🤖 Budi Santoso, returned by Sari: asks for a refund",
+    );
+    for (const status of [
+      { kind: "in_progress", agentName: "Sari" },
+      { kind: "closed", by: "Sari" },
+      { kind: "returned_to_ai", by: "Sari" },
+    ] as ThreadStatus[]) {
+      expect(text(status)).not.toContain("needs a human");
+    }
+  });
+
+  it("keeps the notification text plain, escaped and short whatever the names", () => {
+    const long = handoffRootMessage(
+      input({
+        status: { kind: "in_progress", agentName: "<!channel>\nSari" },
+        reason: "x".repeat(1000),
+      }),
+    ).text;
+    expect(long).toContain("&lt;!channel&gt;");
+    expect(long).not.toContain("<!channel>");
+    expect(long.length).toBeLessThanOrEqual(320);
+    expect(notificationText({ kind: "in_progress", agentName: "  " }, "Budi", "")).toBe(
+      "[In progress] 🧑‍💻 An agent is helping Budi: no reason given",
     );
   });
 

@@ -1,4 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock, SectionBlock } from "@slack/types";
+import type { Referral } from "../../core/inbound.ts";
 import {
   capBlocks,
   contextLine,
@@ -30,7 +31,8 @@ export const CONVERSATION_ACTIONS = {
 /** The status line of a handoff thread, updated in place with `chat.update`. */
 export type ThreadStatus =
   | { kind: "waiting" }
-  | { kind: "in_progress"; agentName: string }
+  /** `agentUserId` shows as a Slack mention when the name was never looked up. */
+  | { kind: "in_progress"; agentName: string; agentUserId?: string | null }
   | { kind: "closed"; by: string | null }
   | { kind: "returned_to_ai"; by: string };
 
@@ -62,6 +64,8 @@ export interface HandoffRootInput {
   status: ThreadStatus;
   /** The root message of an older thread of the same customer. */
   previousThread: { channel: string; ts: string } | null;
+  /** The click-to-WhatsApp ad the customer came from, if any. */
+  referral?: Referral | null;
   now: number;
 }
 
@@ -77,13 +81,40 @@ const SPEAKERS: Record<TranscriptLine["from"], string> = {
 
 const LANGUAGES: Record<"id" | "en", string> = { id: "Indonesian", en: "English" };
 
+/**
+ * The agent as shown in the status line: their name, or a `<@U…>` mention (Slack shows the name
+ * itself, so no `users.info` call is needed) when the reply did not need the name.
+ */
+function agentRef(status: { agentName: string; agentUserId?: string | null }): string {
+  if (
+    status.agentUserId &&
+    /^[UW][A-Z0-9]{1,20}$/.test(status.agentUserId) &&
+    status.agentName === ""
+  )
+    return `<@${status.agentUserId}>`;
+  return userMrkdwn(status.agentName || "an agent", 200);
+}
+
+/**
+ * "📣 Came from an ad: *headline*: body (link)", so the agent knows what the customer saw before
+ * writing. Every part is the advertiser's text, escaped; the link is shown only when http(s).
+ */
+export function referralLine(r: Referral): string {
+  const kind = r.sourceType === "post" ? "a post" : "an ad";
+  const headline = r.headline?.trim() ? ` *${userMrkdwn(oneLine(r.headline), 200)}*` : "";
+  const body = r.body?.trim() ? `${headline ? ":" : ""} ${userMrkdwn(oneLine(r.body), 600)}` : "";
+  const link =
+    r.sourceUrl && /^https?:\/\//i.test(r.sourceUrl) ? ` (${mrkdwnLink(r.sourceUrl, "open")})` : "";
+  return `📣 Came from ${kind}:${headline}${body}${link}`;
+}
+
 /** The status line in mrkdwn, e.g. "🧑‍💻 *In progress* with Sari". */
 export function statusLine(status: ThreadStatus): string {
   switch (status.kind) {
     case "waiting":
       return "⏳ *Waiting for an agent*: reply in this thread to answer on WhatsApp.";
     case "in_progress":
-      return `🧑‍💻 *In progress* with ${userMrkdwn(status.agentName, 200)}`;
+      return `🧑‍💻 *In progress* with ${agentRef(status)}`;
     case "closed":
       return status.by === null ? "✅ *Closed*" : `✅ *Closed* by ${userMrkdwn(status.by, 200)}`;
     case "returned_to_ai":
@@ -176,7 +207,8 @@ export function customerLabel(customerName: string | null, phone: string | null)
 /**
  * The root message of a handoff thread: header, status line, customer facts, reason, the AI's
  * summary, the recent transcript, a link to an earlier thread and the buttons. The fallback
- * `text` (used by notifications) names the customer and the reason.
+ * `text` (used by notifications) follows the state and names the customer and the reason
+ * ({@link notificationText}).
  */
 export function handoffRootMessage(input: HandoffRootInput): {
   text: string;
@@ -223,6 +255,8 @@ export function handoffRootMessage(input: HandoffRootInput): {
     blocks.push({ type: "section", block_id: "transcript", text: mrkdwn(transcript) });
   }
 
+  if (input.referral) blocks.push(contextLine(referralLine(input.referral)));
+
   if (input.previousThread !== null) {
     const { channel, ts } = input.previousThread;
     const startedAt = tsToMs(ts);
@@ -250,14 +284,41 @@ export function handoffRootMessage(input: HandoffRootInput): {
     );
   }
 
-  const status =
-    input.status.kind === "closed"
-      ? "[Closed] "
-      : input.status.kind === "returned_to_ai"
-        ? "[Back with the AI] "
-        : "";
-  const text = escapeMrkdwn(
-    truncatePlain(`${status}🆘 ${who} needs a human: ${reason || "no reason given"}`, 300),
-  );
-  return { text, blocks: capBlocks(blocks, LIMITS.messageBlocks) };
+  return {
+    text: notificationText(input.status, who, reason),
+    blocks: capBlocks(blocks, LIMITS.messageBlocks),
+  };
+}
+
+/**
+ * The root's top-level `text`, which Slack shows in notifications and channel previews: it
+ * follows the state (waiting for a human, in progress with whom, closed, back with the AI) and
+ * names the customer and the reason. Plain text, escaped, at most 300 characters.
+ */
+export function notificationText(status: ThreadStatus, who: string, reason: string): string {
+  const why = reason.length > 0 ? reason : "no reason given";
+  const name = (n: string | null) => {
+    const line = n === null ? "" : oneLine(n);
+    return line.length > 0 ? line : null;
+  };
+  let text: string;
+  switch (status.kind) {
+    case "waiting":
+      text = `🆘 ${who} needs a human: ${why}`;
+      break;
+    case "in_progress":
+      text = `[In progress] 🧑‍💻 ${name(status.agentName) ?? "An agent"} is helping ${who}: ${why}`;
+      break;
+    case "closed": {
+      const by = name(status.by);
+      text = `[Closed] ✅ ${who}${by === null ? "" : `, closed by ${by}`}: ${why}`;
+      break;
+    }
+    case "returned_to_ai": {
+      const by = name(status.by);
+      text = `[Back with the AI] 🤖 ${who}${by === null ? "" : `, returned by ${by}`}: ${why}`;
+      break;
+    }
+  }
+  return escapeMrkdwn(truncatePlain(text, 300));
 }

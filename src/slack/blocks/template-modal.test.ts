@@ -6,9 +6,15 @@ import {
   parseTemplateSubmission,
   type TemplateChoice,
   templatePickerModal,
+  templateWindowIntro,
   type ViewStateValues,
 } from "./template-modal.ts";
 import { viewLimitProblems } from "./validate.ts";
+
+const NOW = 1_800_000_000_000;
+const HOUR = 3_600_000;
+/** A window that is still open for three hours. */
+const OPEN = { windowEndsAt: NOW + 3 * HOUR, now: NOW };
 
 const templates: TemplateChoice[] = [
   {
@@ -32,7 +38,7 @@ function select(blocks: KnownBlock[]): StaticSelect {
 
 describe("templatePickerModal", () => {
   it("lists the approved templates in a dispatching select", () => {
-    const view = templatePickerModal({ conversationId: 42, templates });
+    const view = templatePickerModal({ ...OPEN, conversationId: 42, templates });
     expect(view.type).toBe("modal");
     expect(view.callback_id).toBe("send_template");
     expect(JSON.parse(view.private_metadata ?? "")).toEqual({ conversationId: 42 });
@@ -49,6 +55,7 @@ describe("templatePickerModal", () => {
 
   it("shows one input per parameter once a template is selected", () => {
     const view = templatePickerModal({
+      ...OPEN,
       conversationId: 42,
       templates,
       selected: { name: "order_update", language: "id" },
@@ -66,6 +73,7 @@ describe("templatePickerModal", () => {
 
   it("says so when the selected template has no parameters, and ignores a stale selection", () => {
     const none = templatePickerModal({
+      ...OPEN,
       conversationId: 1,
       templates,
       selected: { name: "follow_up", language: "en" },
@@ -73,6 +81,7 @@ describe("templatePickerModal", () => {
     expect(JSON.stringify(none.blocks)).toContain("no parameters");
     expect(inputs(none.blocks as KnownBlock[])).toHaveLength(1);
     const stale = templatePickerModal({
+      ...OPEN,
       conversationId: 1,
       templates,
       selected: { name: "gone", language: "id" },
@@ -81,12 +90,54 @@ describe("templatePickerModal", () => {
   });
 
   it("explains how to create templates when there are none, without a submit button", () => {
-    const view = templatePickerModal({ conversationId: 42, templates: [] });
+    const view = templatePickerModal({ ...OPEN, conversationId: 42, templates: [] });
     expect(view.callback_id).toBe("send_template");
     expect(view.submit).toBeUndefined();
     expect(inputs(view.blocks as KnownBlock[])).toHaveLength(0);
     expect(JSON.stringify(view.blocks)).toContain("WhatsApp Manager");
     expect(viewLimitProblems(view)).toEqual([]);
+  });
+
+  it("says the window is open until when, and that a free reply works too, while it is open", () => {
+    for (const list of [templates, []]) {
+      const view = templatePickerModal({ conversationId: 42, templates: list, ...OPEN });
+      const intro = (view.blocks as KnownBlock[])[0]!;
+      expect(intro).toMatchObject({ type: "section", block_id: "window" });
+      const text = JSON.stringify(intro);
+      expect(text).toContain("*open* until");
+      expect(text).toContain(`<!date^${(NOW + 3 * HOUR) / 1000}^`);
+      expect(text).toContain("in 3 h");
+      expect(text).toContain("free reply in the thread also reaches the customer");
+      expect(text).not.toContain("closed");
+      expect(text).not.toContain("only an approved template");
+    }
+  });
+
+  it("says only templates reach the customer once the window closed, or before it opened", () => {
+    const closedAt = NOW - 2 * HOUR;
+    const closed = templatePickerModal({
+      conversationId: 42,
+      templates,
+      windowEndsAt: closedAt,
+      now: NOW,
+    });
+    const text = JSON.stringify((closed.blocks as KnownBlock[])[0]);
+    expect(text).toContain("*closed* (since <!date^");
+    expect(text).toContain(`<!date^${closedAt / 1000}^`);
+    expect(text).toContain("only an approved template can reach the customer");
+    expect(text).not.toContain("free reply");
+    // Closed exactly at its end, as the send job decides.
+    expect(templateWindowIntro(NOW, NOW)).toContain("*closed*");
+    expect(templateWindowIntro(NOW + 1, NOW)).toContain("*open*");
+    // No customer message yet: no window.
+    const never = templatePickerModal({
+      conversationId: 42,
+      templates,
+      windowEndsAt: null,
+      now: NOW,
+    });
+    expect(JSON.stringify((never.blocks as KnownBlock[])[0])).toContain("*not open*");
+    expect(JSON.stringify(never.blocks)).toContain("only an approved template");
   });
 
   it("respects the option, block and text limits", () => {
@@ -98,12 +149,13 @@ describe("templatePickerModal", () => {
       parameterCount: 3,
     }));
     many.push({ ...many[0]!, name: "n".repeat(200) }); // value too long for an option: left out
-    const view = templatePickerModal({ conversationId: 1, templates: many });
+    const view = templatePickerModal({ ...OPEN, conversationId: 1, templates: many });
     expect(select(view.blocks as KnownBlock[]).options).toHaveLength(100);
     expect(JSON.stringify(view.blocks)).toContain("first 100 of 150");
     expect(viewLimitProblems(view)).toEqual([]);
 
     const big = templatePickerModal({
+      ...OPEN,
       conversationId: 1,
       templates: [{ ...templates[0]!, bodyText: "&".repeat(5000), parameterCount: 98 }],
       selected: { name: "order_update", language: "id" },
@@ -113,6 +165,7 @@ describe("templatePickerModal", () => {
     expect(JSON.stringify(big.blocks)).toContain("more than a Slack form can hold");
 
     const fits = templatePickerModal({
+      ...OPEN,
       conversationId: 1,
       templates: [{ ...templates[0]!, parameterCount: 20 }],
       selected: { name: "order_update", language: "id" },
@@ -192,7 +245,7 @@ describe("option values and metadata", () => {
   });
 
   it("reads private_metadata back", () => {
-    const view = templatePickerModal({ conversationId: 77, templates });
+    const view = templatePickerModal({ ...OPEN, conversationId: 77, templates });
     expect(parseTemplateModalMetadata(view.private_metadata)).toEqual({ conversationId: 77 });
     expect(parseTemplateModalMetadata("not json")).toBeNull();
     expect(parseTemplateModalMetadata('{"conversationId":"7"}')).toBeNull();

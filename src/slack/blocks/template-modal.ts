@@ -1,11 +1,14 @@
 import type { KnownBlock, ModalView, PlainTextOption } from "@slack/types";
+import { isWindowOpen } from "../../core/window.ts";
 import {
   capBlocks,
   contextLine,
+  formatDuration,
   LIMITS,
   mrkdwn,
   oneLine,
   plain,
+  slackDate,
   truncatePlain,
   userMrkdwn,
 } from "./text.ts";
@@ -36,6 +39,24 @@ export interface TemplatePickerInput {
   conversationId: number;
   templates: TemplateChoice[];
   selected?: { name: string; language: string } | null;
+  /** When the conversation's 24-hour window closes (null: the customer has not written). */
+  windowEndsAt: number | null;
+  /** Unix ms, to tell an open window from a closed one. */
+  now: number;
+}
+
+/**
+ * The modal's first line: the real state of the 24-hour window. Open: until when, and that a
+ * free reply in the thread reaches the customer too. Closed (or never opened): templates only.
+ */
+export function templateWindowIntro(windowEndsAt: number | null, now: number): string {
+  if (windowEndsAt !== null && isWindowOpen(windowEndsAt, now)) {
+    return `The 24-hour window is *open* until ${slackDate(windowEndsAt)} (in ${formatDuration(windowEndsAt - now)}): a free reply in the thread also reaches the customer. A template can still be sent, e.g. to follow a fixed wording.`;
+  }
+  if (windowEndsAt === null) {
+    return "The 24-hour window is *not open* (the customer has not written yet), so only an approved template can reach the customer. Their answer opens the window.";
+  }
+  return `The 24-hour window is *closed* (since ${slackDate(windowEndsAt)}), so only an approved template can reach the customer. Their answer reopens the window.`;
 }
 
 /** The select option value of a template: `name|language`. */
@@ -83,7 +104,8 @@ function option(t: TemplateChoice): PlainTextOption {
  * The Send template modal: a select of approved templates (value `name|language`,
  * `dispatch_action` so that a pick comes back as a block action); once one is selected, its body
  * and one input per parameter (`param_1`… with action_id `value`). private_metadata is
- * `{"conversationId":…}`. With no templates: an explanation and no submit button.
+ * `{"conversationId":…}`. It opens with the real state of the 24-hour window
+ * ({@link templateWindowIntro}). With no templates: an explanation and no submit button.
  */
 export function templatePickerModal(input: TemplatePickerInput): ModalView {
   const base = {
@@ -102,11 +124,18 @@ export function templatePickerModal(input: TemplatePickerInput): ModalView {
     return true;
   });
 
+  const intro: KnownBlock = {
+    type: "section",
+    block_id: "window",
+    text: mrkdwn(templateWindowIntro(input.windowEndsAt, input.now)),
+  };
+
   if (usable.length === 0) {
     return {
       ...base,
       close: plain("Close", LIMITS.modalButton),
       blocks: [
+        intro,
         {
           type: "section",
           text: mrkdwn(
@@ -132,12 +161,7 @@ export function templatePickerModal(input: TemplatePickerInput): ModalView {
   const initialOption = selectedIndex >= 0 ? options[selectedIndex] : undefined;
 
   const blocks: KnownBlock[] = [
-    {
-      type: "section",
-      text: mrkdwn(
-        "The 24-hour window is closed, so only an approved template can reach the customer. Their answer reopens the window.",
-      ),
-    },
+    intro,
     {
       type: "input",
       block_id: TEMPLATE_MODAL.selectBlockId,

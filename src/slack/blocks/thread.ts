@@ -1,4 +1,5 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
+import { whatsappToSlack } from "../../core/format/index.ts";
 import { CONVERSATION_ACTIONS } from "./handoff.ts";
 import {
   chunkMrkdwn,
@@ -28,6 +29,8 @@ const KIND_LABELS: Record<string, string> = {
   button_reply: "a button reply",
   list_reply: "a list reply",
   template_button: "a template button reply",
+  order: "an order",
+  flow_reply: "a form reply",
   interactive: "a reply",
   unsupported: "a message WhatsApp cannot show",
 };
@@ -36,19 +39,46 @@ function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? `a ${kind.replace(/[^a-z_]/gi, "")} message`;
 }
 
+/** How the customer changed a mirrored message after sending it. */
+export type CustomerMark = { deleted: true } | { editedTo: string | null };
+
 /**
- * A customer message mirrored into the handoff thread ("💬 *Customer:* …"). Long texts are spread
- * over several sections rather than cut; a context line shows the kind and when it was written.
+ * A customer message mirrored into the handoff thread ("💬 *Customer:* …"). The customer's own
+ * WhatsApp formatting (bold, italic, strike, monospace) is kept and nothing in it can ping or
+ * link. Long texts are spread over several sections rather than cut; a context line shows the
+ * kind and when it was written. A `mark` redraws it after the customer deleted or edited it:
+ * the original stays readable, with the new text beside it.
  */
-export function customerMessageInThread(input: { text: string; kind: string; at: number }): {
+export function customerMessageInThread(input: {
+  text: string;
+  kind: string;
+  at: number;
+  mark?: CustomerMark;
+}): {
   text: string;
   blocks: KnownBlock[];
 } {
   const isText = input.kind === "text";
-  const head = isText ? "💬 *Customer:* " : `💬 *Customer* sent ${kindLabel(input.kind)}: `;
-  const body = input.text.trim().length > 0 ? escapeMrkdwn(input.text.trim()) : "_(no text)_";
+  const deleted = input.mark !== undefined && "deleted" in input.mark;
+  const edited = input.mark !== undefined && "editedTo" in input.mark ? input.mark : null;
+  const head = isText
+    ? `💬 *Customer${deleted ? " (deleted)" : ""}:* `
+    : `💬 *Customer*${deleted ? " (deleted)" : ""} sent ${kindLabel(input.kind)}: `;
+  const trimmed = input.text.trim();
+  const body =
+    trimmed.length === 0
+      ? "_(no text)_"
+      : isText
+        ? whatsappToSlack(trimmed)
+        : escapeMrkdwn(trimmed);
+  const editText =
+    edited === null
+      ? null
+      : edited.editedTo === null
+        ? "✏️ *Edited on WhatsApp* (WhatsApp did not send the new text)"
+        : `✏️ *Edited to:* ${whatsappToSlack(edited.editedTo.trim())}`;
+  const maxSections = LIMITS.messageBlocks - (editText ? 2 : 1);
   const chunks = chunkMrkdwn(head + body, LIMITS.sectionText);
-  const maxSections = LIMITS.messageBlocks - 1;
   const sections = chunks.slice(0, maxSections).map(
     (chunk, i): KnownBlock => ({
       type: "section",
@@ -59,16 +89,29 @@ export function customerMessageInThread(input: { text: string; kind: string; at:
       ),
     }),
   );
+  const marks = [deleted ? " · 🗑️ deleted by the customer" : "", edited ? " · ✏️ edited" : ""].join(
+    "",
+  );
   const blocks: KnownBlock[] = [
     ...sections,
+    ...(editText
+      ? [
+          {
+            type: "section",
+            text: mrkdwn(truncateMrkdwn(editText, LIMITS.sectionText)),
+          } as KnownBlock,
+        ]
+      : []),
     contextLine(
-      `📱 WhatsApp${isText ? "" : ` · ${kindWord(input.kind)}`} · ${slackDate(input.at)}`,
+      `📱 WhatsApp${isText ? "" : ` · ${kindWord(input.kind)}`} · ${slackDate(input.at)}${marks}`,
     ),
   ];
   const preview = oneLine(input.text);
   const text = escapeMrkdwn(
     truncatePlain(
-      isText ? `💬 Customer: ${preview}` : `💬 Customer sent ${kindLabel(input.kind)}: ${preview}`,
+      isText
+        ? `💬 Customer${deleted ? " (deleted)" : ""}: ${preview}`
+        : `💬 Customer sent ${kindLabel(input.kind)}: ${preview}`,
       300,
     ),
   );

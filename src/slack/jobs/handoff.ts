@@ -14,7 +14,14 @@ import type { SlackDeps } from "../deps.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
 import { findJobPost, jobPostMetadata } from "../post-once.ts";
 import { buildRoot } from "../root.ts";
-import { createThread, recentTranscript, threadForConversation, updateThread } from "../store.ts";
+import {
+  createThread,
+  type RootShown,
+  recentTranscript,
+  recordRootShown,
+  threadForConversation,
+  updateThread,
+} from "../store.ts";
 
 /** The bridge message in the customer's language, with the expected wait or opening hours. */
 export function bridgeText(
@@ -101,6 +108,9 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     }
 
     let rootTs = thread.rootTs;
+    // What a root posted now shows. A root found from an earlier attempt stays unrecorded (its
+    // drawing is unknown), which makes the sweeper redraw it.
+    let shown: RootShown | null = null;
     if (!rootTs && job.attempt > 1) {
       // A retry may follow a root whose answer was lost: a second root would split the thread.
       const found = await slackCall(deps, log, "conversations.history", () =>
@@ -125,6 +135,7 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
       if (!res.ok) return res.outcome;
       rootTs = res.value?.ts ?? null;
       if (!rootTs) throw new Error("chat.postMessage returned no ts");
+      shown = root.shown;
     }
 
     const now = deps.now();
@@ -166,8 +177,15 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
         },
         now,
       );
+      if (shown) recordRootShown(deps.db, thread.id, shown, now);
       if (reopened) {
         enqueueRootUpdate(deps.db, p.conversationId, now);
+        recordRootShown(
+          deps.db,
+          thread.id,
+          { windowEndsAt: fresh?.windowEndsAt ?? null, at: now },
+          now,
+        );
         enqueueThreadPost(
           deps.db,
           {

@@ -1,8 +1,10 @@
+import { whatsappToSlack } from "../../core/format/index.ts";
 import type { InboundContent } from "../../core/inbound.ts";
 import type { JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
 import { getMessage } from "../../store/repositories/messages.ts";
 import { GraphApiError } from "../../whatsapp/graph/errors.ts";
+import { escapeMrkdwn } from "../blocks/index.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import type { SlackMirrorMediaPayload } from "../enqueue.ts";
@@ -43,7 +45,13 @@ export function createMirrorMediaJob(deps: SlackDeps): JobHandler<SlackMirrorMed
           deps.web.chat.postMessage({
             channel: thread.channel,
             thread_ts: thread.rootTs!,
-            text: `:warning: The customer sent a ${content?.kind} that could not be downloaded from WhatsApp (${err.message}).`,
+            // The caption is the customer's own words: it must reach the agent even when the
+            // file cannot.
+            text: `:warning: The customer sent a ${content?.kind} that could not be downloaded from WhatsApp (${escapeMrkdwn(err.message)}).${
+              media.caption?.trim()
+                ? `\n💬 *Caption:* ${whatsappToSlack(media.caption.trim())}`
+                : ""
+            }`,
           }),
         );
         if (!res.ok) return res.outcome;
@@ -60,7 +68,7 @@ export function createMirrorMediaJob(deps: SlackDeps): JobHandler<SlackMirrorMed
         thread_ts: thread.rootTs!,
         file: Buffer.from(file.bytes),
         filename: base,
-        initial_comment: `:speech_balloon: Customer sent a ${content?.kind}${media.caption ? `: ${media.caption}` : ""}`,
+        initial_comment: `:speech_balloon: Customer sent a ${content?.kind}${media.caption ? `: ${whatsappToSlack(media.caption)}` : ""}`,
       }),
     );
     if (!res.ok) return res.outcome;

@@ -1,13 +1,14 @@
+import { slackToWhatsApp } from "../../core/format/index.ts";
 import type { ConversationId } from "../../core/ids.ts";
-import { classifyThreadReply, signReply } from "../../core/relay.ts";
+import { classifyThreadReply, NEUTRAL_AGENT_NAME, planRelay, signReply } from "../../core/relay.ts";
 import { isWindowOpen } from "../../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
+import type { Logger } from "../../logger.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
 import { getConversation, transitionConversation } from "../../store/repositories/conversations.ts";
 import type { MediaKind } from "../../whatsapp/graph/client.ts";
 import { threadNotice } from "../blocks/index.ts";
-import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import { enqueueReaction, enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
 import {
@@ -75,57 +76,67 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
     const conversation = getConversation(deps.db, conversationId);
     if (!conversation) return;
     const reply = classifyThreadReply(p.text, deps.settings.notePrefix);
-
-    if (reply.kind === "note") {
-      ctx.commit(() => {
-        enqueueReaction(deps.db, {
-          conversationId,
-          channel: p.channel,
-          ts: p.ts,
-          name: NOTE_REACTION,
-        });
-      });
-      deps.wake();
-      return;
-    }
-    const state = conversation.state;
-    if (state === "closed" || state === "bot") {
-      ctx.commit(() => {
-        enqueueThreadPost(deps.db, { conversationId, text: NOT_SENT[state] });
-      });
-      deps.wake();
-      return;
-    }
-
     const now = deps.now();
-    if (!isWindowOpen(conversation.windowEndsAt, now)) {
-      ctx.commit(() => {
-        enqueueThreadPost(deps.db, {
-          conversationId,
-          ...threadNotice({
-            kind: "window_closed",
-            windowEndsAt: conversation.windowEndsAt ?? now,
+    const plan = planRelay(
+      {
+        reply,
+        state: conversation.state,
+        windowOpen: isWindowOpen(conversation.windowEndsAt, now),
+        hasFiles: p.files.some((f) => f.urlPrivate),
+        signature: deps.settings.signature,
+      },
+      p.user,
+    );
+
+    switch (plan.type) {
+      case "nothing":
+        return;
+      case "note":
+        ctx.commit(() => {
+          enqueueReaction(deps.db, {
             conversationId,
-          }),
+            channel: p.channel,
+            ts: p.ts,
+            name: NOTE_REACTION,
+          });
         });
-      });
-      deps.wake();
-      log.info("agent reply not sent: the 24-hour window is closed");
-      return;
+        deps.wake();
+        return;
+      case "not_sent":
+        ctx.commit(() => {
+          enqueueThreadPost(deps.db, { conversationId, text: NOT_SENT[plan.why] });
+        });
+        deps.wake();
+        return;
+      case "window_closed":
+        ctx.commit(() => {
+          enqueueThreadPost(deps.db, {
+            conversationId,
+            ...threadNotice({
+              kind: "window_closed",
+              windowEndsAt: conversation.windowEndsAt ?? now,
+              conversationId,
+            }),
+          });
+        });
+        deps.wake();
+        log.info("agent reply not sent: the 24-hour window is closed");
+        return;
+      case "send":
+        break;
     }
 
-    let agentName = knownUserName(deps.db, p.user);
-    const freshName = !agentName;
-    if (!agentName) {
-      const res = await slackCall(deps, log, "users.info", () =>
-        deps.web.users.info({ user: p.user }),
-      );
-      if (!res.ok) return res.outcome;
-      const u = res.value?.user;
-      agentName = u?.profile?.display_name || u?.real_name || u?.name || p.user;
-    }
-    const name = agentName;
-
+    // Names are a courtesy: looked up only when the text needs them, and a failed lookup falls
+    // back instead of holding the reply (see lookUpNames).
+    const names = await lookUpNames(deps, log, plan.names);
+    const agentName = names.get(p.user)?.name ?? null;
+    const text = reply.text
+      ? signReply(
+          slackToWhatsApp(reply.text, { user: (id) => names.get(id)?.name ?? null }),
+          agentName ?? NEUTRAL_AGENT_NAME,
+          deps.settings.signature,
+        )
+      : "";
     const media: { kind: MediaKind; id: string; filename: string }[] = [];
     for (const f of p.files) {
       if (!f.urlPrivate) continue;
@@ -154,17 +165,15 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         });
         return;
       }
-      if (freshName) rememberUserName(deps.db, p.user, name, now);
+      for (const [id, found] of names) {
+        if (found.fresh && found.name) rememberUserName(deps.db, id, found.name, now);
+      }
       const ids = [];
-      if (reply.text) {
+      if (text) {
         ids.push(
           queueOutbound(
             deps.db,
-            {
-              conversationId,
-              author: "agent",
-              content: { kind: "text", body: signReply(reply.text, name, deps.settings.signature) },
-            },
+            { conversationId, author: "agent", content: { kind: "text", body: text } },
             now,
           ),
         );
@@ -198,7 +207,7 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         {
           status: "in_progress",
           agentUserId: thread.agentUserId ?? p.user,
-          agentName: thread.agentName ?? name,
+          agentName: thread.agentName ?? agentName,
           customerWaitingSince: null,
           remindersSent: 0,
           lastReminderAt: null,
@@ -210,4 +219,40 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
     });
     deps.wake();
   };
+}
+
+/** A looked-up display name; `fresh` when it came from Slack now (to be remembered). */
+interface FoundName {
+  name: string | null;
+  fresh: boolean;
+}
+
+/**
+ * Display names of Slack users, from the ones remembered or with `users.info`. Any failure
+ * (`user_not_found`, `missing_scope`, a rate limit, an outage) gives no name rather than holding
+ * or failing the reply: the caller falls back to a neutral name or the mention's own label.
+ */
+async function lookUpNames(
+  deps: SlackDeps,
+  log: Logger,
+  userIds: string[],
+): Promise<Map<string, FoundName>> {
+  const names = new Map<string, FoundName>();
+  for (const id of userIds) {
+    const known = knownUserName(deps.db, id);
+    if (known) {
+      names.set(id, { name: known, fresh: false });
+      continue;
+    }
+    try {
+      const res = await deps.web.users.info({ user: id });
+      const u = res.user;
+      const name = u?.profile?.display_name || u?.real_name || u?.name || null;
+      names.set(id, { name, fresh: name !== null });
+    } catch (err) {
+      log.warn({ err, user: id }, "users.info failed; the reply goes out with a fallback name");
+      names.set(id, { name: null, fresh: false });
+    }
+  }
+  return names;
 }

@@ -5,12 +5,16 @@ import { lazyChild } from "../../lazy-logger.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 import { buildRoot } from "../root.ts";
+import { recordRootShown } from "../store.ts";
 
-/** `slack.update_root`: redraws the root message (status line, buttons, transcript, window). */
+/**
+ * `slack.update_root`: redraws the root message (status line, buttons, transcript, window) and
+ * records the window it now shows, so the sweeper's refresh rule compares against the truth.
+ */
 export function createUpdateRootJob(
   deps: SlackDeps,
 ): JobHandler<{ conversationId: ConversationId }> {
-  return async (job) => {
+  return async (job, ctx) => {
     const root = buildRoot(deps, job.payload.conversationId);
     if (!root?.thread.rootTs) return;
     const log = lazyChild(deps.logger, {
@@ -26,5 +30,8 @@ export function createUpdateRootJob(
       }),
     );
     if (!res.ok) return res.outcome;
+    ctx.commit(() =>
+      recordRootShown(deps.db, root.thread.id, root.shown, deps.now(), { unlessNewer: true }),
+    );
   };
 }

@@ -3,6 +3,7 @@ import type { WebClient } from "@slack/web-api";
 import { type AiSwitch, setAiSwitch } from "../../ai/kill-switch.ts";
 import type { ConversationId } from "../../core/ids.ts";
 import { enqueueJob } from "../../jobs/repository.ts";
+import { getConversation } from "../../store/repositories/conversations.ts";
 import { inTransaction } from "../../store/tx.ts";
 import {
   AI_TOGGLE_ACTION,
@@ -64,7 +65,11 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
       try {
         await client.views.open({
           trigger_id: body.trigger_id,
-          view: templatePickerModal({ conversationId, templates: approvedTemplates(deps.db) }),
+          view: templatePickerModal({
+            conversationId,
+            templates: approvedTemplates(deps.db),
+            ...windowState(deps, conversationId),
+          }),
         });
       } catch (err) {
         deps.logger.warn({ err }, "could not open the template picker");
@@ -89,6 +94,7 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
             conversationId: meta.conversationId,
             templates: approvedTemplates(deps.db),
             selected,
+            ...windowState(deps, meta.conversationId),
           }),
         });
       } catch (err) {
@@ -114,6 +120,12 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
       deps.logger.warn({ err }, "could not refresh the Home tab");
     }
   });
+}
+
+/** The conversation's 24-hour window as the template picker shows it. */
+function windowState(deps: ListenerDeps, conversationId: number) {
+  const conversation = getConversation(deps.db, conversationId as ConversationId);
+  return { windowEndsAt: conversation?.windowEndsAt ?? null, now: deps.now() };
 }
 
 async function tellUser(deps: ListenerDeps, client: WebClient, body: BlockAction, text: string) {

@@ -55,3 +55,8 @@ export function getContact(db: Db, id: ContactRow["id"]): ContactRow | undefined
       .prepare(),
   ).get({ id });
 }
+
+/** Follows a number change: the contact keeps its history and open conversation on the new number. */
+export function moveContact(db: Db, id: ContactRow["id"], newWaId: string, now: number): void {
+  prepared(db, "UPDATE contacts SET wa_id = ?, updated_at = ? WHERE id = ?").run(newWaId, now, id);
+}

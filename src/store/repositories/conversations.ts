@@ -76,3 +76,13 @@ export function transitionConversation(
     .run();
   return res.changes === 1;
 }
+
+/** The contact's open conversation, else its newest one; null when it has none. */
+export function latestConversationId(db: Db, contactId: ContactId): ConversationId | null {
+  const row = prepared(
+    db,
+    `SELECT id FROM conversations WHERE contact_id = ?
+     ORDER BY (state <> 'closed') DESC, id DESC LIMIT 1`,
+  ).get(contactId) as { id: ConversationId } | undefined;
+  return row?.id ?? null;
+}

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { EventTarget } from "../../core/events.ts";
 import type { ConversationId, MessageId } from "../../core/ids.ts";
-import type { InboundMessage } from "../../core/inbound.ts";
+import type { InboundEvent, InboundMessage, Referral } from "../../core/inbound.ts";
 import { type OutboundStatus, statusAdvances } from "../../core/status.ts";
 import type { StatusUpdate } from "../../whatsapp/webhook/types.ts";
 import type { Db } from "../db.ts";
@@ -9,25 +10,36 @@ import { messages } from "../schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
 
-/** Stores an inbound message unless its WhatsApp id is already known; returns the new id or null. */
+/**
+ * Stores an inbound message unless its WhatsApp id is already known; returns the new id or null.
+ * `received` messages wait for a turn; `group` messages are kept without one.
+ */
 export function insertInbound(
   db: Db,
   conversationId: ConversationId,
   msg: InboundMessage,
   now: number,
+  status: "received" | "group" = "received",
 ): MessageId | null {
   const row = prepared(
     db,
     `INSERT INTO messages (conversation_id, direction, wa_message_id, kind, text, payload, status,
        quoted_wa_message_id, wa_timestamp, created_at, updated_at)
-     VALUES (?, 'in', ?, ?, ?, ?, 'received', ?, ?, ?, ?)
+     VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT DO NOTHING RETURNING id`,
   ).get(
     conversationId,
     msg.waMessageId,
     msg.content.kind,
     msg.text,
-    JSON.stringify({ content: msg.content, context: msg.context, raw: msg.raw }),
+    JSON.stringify({
+      content: msg.content,
+      context: msg.context,
+      ...(msg.referral ? { referral: msg.referral } : {}),
+      ...(msg.groupId ? { groupId: msg.groupId } : {}),
+      raw: msg.raw,
+    }),
+    status,
     msg.context?.quotedId ?? null,
     msg.sentAt,
     now,
@@ -125,4 +137,102 @@ export function getMessage(db: Db, id: MessageId): MessageRow | undefined {
 /** Loads a message by its WhatsApp id. */
 export function messageByWaId(db: Db, waMessageId: string): MessageRow | undefined {
   return db.select().from(messages).where(eq(messages.waMessageId, waMessageId)).get();
+}
+
+/**
+ * Stores an event (direction `event`, status `event`: no turn ever takes it) unless its WhatsApp
+ * id is already known; the message it refers to is kept in `quoted_wa_message_id`. Returns the
+ * new id or null for a duplicate.
+ */
+export function insertEvent(
+  db: Db,
+  conversationId: ConversationId,
+  event: InboundEvent,
+  targetId: string | null,
+  now: number,
+): MessageId | null {
+  const row = prepared(
+    db,
+    `INSERT INTO messages (conversation_id, direction, wa_message_id, kind, text, payload, status,
+       quoted_wa_message_id, wa_timestamp, created_at, updated_at)
+     VALUES (?, 'event', ?, ?, ?, ?, 'event', ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING RETURNING id`,
+  ).get(
+    conversationId,
+    event.waMessageId,
+    event.event.kind,
+    event.text,
+    JSON.stringify({ event: event.event, raw: event.raw }),
+    targetId,
+    event.sentAt,
+    now,
+    now,
+  ) as { id: MessageId } | undefined;
+  return row?.id ?? null;
+}
+
+/** The message an event refers to, with where it shows in Slack. */
+export function eventTarget(
+  db: Db,
+  waMessageId: string,
+): { conversationId: ConversationId; target: EventTarget } | undefined {
+  const row = prepared(
+    db,
+    `SELECT conversation_id AS conversationId, direction, author, kind, text,
+            slack_channel AS slackChannel, slack_ts AS slackTs
+     FROM messages WHERE wa_message_id = ? AND direction <> 'event'`,
+  ).get(waMessageId) as
+    | {
+        conversationId: ConversationId;
+        direction: "in" | "out";
+        author: EventTarget["author"];
+        kind: string;
+        text: string;
+        slackChannel: string | null;
+        slackTs: string | null;
+      }
+    | undefined;
+  if (!row) return undefined;
+  return {
+    conversationId: row.conversationId,
+    target: {
+      direction: row.direction,
+      author: row.author,
+      kind: row.kind,
+      text: row.text,
+      slack:
+        row.slackChannel && row.slackTs ? { channel: row.slackChannel, ts: row.slackTs } : null,
+    },
+  };
+}
+
+/** The emoji of the customer's latest reaction to a message before event `before`, if any. */
+export function previousReaction(db: Db, targetId: string, before: MessageId): string | null {
+  const rows = prepared(
+    db,
+    `SELECT payload FROM messages
+     WHERE quoted_wa_message_id = ? AND direction = 'event' AND kind = 'reaction' AND id < ?
+     ORDER BY id DESC LIMIT 1`,
+  ).all(targetId, before) as { payload: string }[];
+  const payload = rows[0]
+    ? (JSON.parse(rows[0].payload) as { event?: { emoji?: string | null } })
+    : null;
+  return payload?.event?.emoji ?? null;
+}
+
+/** The click-to-WhatsApp ad of the conversation's newest customer message that carried one. */
+export function latestReferral(db: Db, conversationId: ConversationId): Referral | null {
+  const row = prepared(
+    db,
+    `SELECT json_extract(payload, '$.referral') AS referral FROM messages
+     WHERE conversation_id = ? AND direction = 'in'
+       AND json_extract(payload, '$.referral') IS NOT NULL
+     ORDER BY id DESC LIMIT 1`,
+  ).get(conversationId) as { referral: string } | undefined;
+  if (!row) return null;
+  try {
+    return JSON.parse(row.referral) as Referral;
+  } catch {
+    return null;
+  }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GraphEmulator, startGraphEmulator } from "../../emulators/graph.ts";
 import { startServer } from "../../emulators/server.ts";
-import { createGraphClient, type GraphClientOptions } from "./client.ts";
+import { createGraphClient, type GraphClientOptions, isBusinessScopedId } from "./client.ts";
 import { GraphApiError, GraphValidationError } from "./errors.ts";
 
 const TOKEN = "EAAG-secret-token-1234567890";
@@ -53,6 +53,20 @@ async function validationError(fn: () => Promise<unknown>, pattern: RegExp): Pro
 }
 
 describe("sends", () => {
+  it("addresses a username user by business-scoped id in `recipient`, a number in `to`", async () => {
+    await client().sendText("US.13491208655302741918", "Halo");
+    await client().sendText("user.93737abc", "Halo");
+    await client().sendText(TO, "Halo");
+    expect(emu.sent.map((s) => [s.body.to, s.body.recipient])).toEqual([
+      [undefined, "US.13491208655302741918"],
+      [undefined, "user.93737abc"],
+      [TO, undefined],
+    ]);
+    expect(isBusinessScopedId("6281234567890")).toBe(false);
+    expect(isBusinessScopedId("+1 650-555-1234")).toBe(false);
+    expect(isBusinessScopedId("US.ENT.11815799212886844830")).toBe(true);
+  });
+
   it("sends a text and returns the ids Meta assigned", async () => {
     const result = await client().sendText(TO, "Halo! Ada yang bisa dibantu?");
     expect(emu.sent).toHaveLength(1);

@@ -347,7 +347,9 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
     const body: Record<string, unknown> = {
       messaging_product: "whatsapp",
       recipient_type: "individual",
-      to,
+      // A customer known only by a business-scoped user id (`US.1349…`, a username user) is
+      // addressed with `recipient`; a phone number goes in `to` as always.
+      ...(isBusinessScopedId(to) ? { recipient: to } : { to }),
       type,
       [type]: content,
     };
@@ -560,6 +562,14 @@ function requireButtons(buttons: ReplyButton[]): void {
     ids.add(b.id);
     titles.add(b.title);
   }
+}
+
+/**
+ * A business-scoped user id (`US.13491208655302741918`, `US.ENT.…`) rather than a phone number:
+ * phone numbers are digits (an optional `+`), user ids never are.
+ */
+export function isBusinessScopedId(to: string): boolean {
+  return !/^\+?[\d\s-]+$/.test(to);
 }
 
 function requireRecipient(to: string): void {

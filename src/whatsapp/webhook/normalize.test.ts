@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InboundMessage } from "../../core/inbound.ts";
+import type { InboundEvent, InboundMessage } from "../../core/inbound.ts";
 import {
   audioMessage,
   buttonReplyMessage,
@@ -41,6 +41,14 @@ function parseOne(payload: MetaWebhookPayload): InboundMessage {
   expect(issues).toEqual([]);
   expect(delivery.messages).toHaveLength(1);
   return delivery.messages[0]!;
+}
+
+function parseEvent(payload: MetaWebhookPayload): InboundEvent {
+  const { delivery, issues } = parse(payload);
+  expect(issues).toEqual([]);
+  expect(delivery.messages).toEqual([]);
+  expect(delivery.events).toHaveLength(1);
+  return delivery.events[0]!;
 }
 
 describe("parseDelivery: inbound message types", () => {
@@ -201,50 +209,144 @@ describe("parseDelivery: inbound message types", () => {
     expect(m.text).toBe("[contact: Budi Santoso +62 812 3456 7890] [contact: Siti]");
   });
 
-  it("reaction, and a removed reaction (no emoji) as null", () => {
-    const m = parseOne(reactionMessage("wamid.OUT1", "👍"));
-    expect(m.content).toEqual({ kind: "reaction", targetId: "wamid.OUT1", emoji: "👍" });
-    expect(m.text).toBe("[reaction 👍 to wamid.OUT1]");
-    const removed = parseOne(reactionMessage("wamid.OUT1", null));
-    expect(removed.content).toEqual({ kind: "reaction", targetId: "wamid.OUT1", emoji: null });
-    expect(removed.text).toBe("[reaction removed from wamid.OUT1]");
+  it("reaction, and a removed reaction (no emoji) as null, are events", () => {
+    const m = parseEvent(reactionMessage("wamid.OUT1", "👍"));
+    expect(m.event).toEqual({ kind: "reaction", targetId: "wamid.OUT1", emoji: "👍" });
+    expect(m.text).toBe("reacted 👍");
+    const removed = parseEvent(reactionMessage("wamid.OUT1", null));
+    expect(removed.event).toEqual({ kind: "reaction", targetId: "wamid.OUT1", emoji: null });
+    expect(removed.text).toBe("removed a reaction");
     // Some API versions send an empty emoji instead of leaving it out.
     const empty = reactionMessage("wamid.OUT1", "👍");
     const message = (empty.entry[0]!.changes[0]!.value.messages as Record<string, unknown>[])[0]!;
     message.reaction = { message_id: "wamid.OUT1", emoji: "" };
-    expect(parseOne(empty).content).toMatchObject({ emoji: null });
+    expect(parseEvent(empty).event).toMatchObject({ emoji: null });
   });
 
-  it("unsupported carries the first error, and Meta's own type name when given", () => {
-    const plain = parseOne(unsupportedMessage());
-    expect(plain.content).toEqual({
+  it("unsupported is an event carrying the first error, and Meta's own type name when given", () => {
+    const plain = parseEvent(unsupportedMessage());
+    expect(plain.event).toEqual({
       kind: "unsupported",
       originalType: "unsupported",
       errorCode: 131051,
       errorTitle: "Message type unknown",
     });
-    expect(plain.text).toBe("[unsupported: unsupported]");
-    const poll = parseOne(unsupportedMessage({ unsupportedType: "poll_creation" }));
-    expect(poll.content).toMatchObject({ originalType: "poll_creation", errorCode: 131051 });
-    expect(poll.text).toBe("[unsupported: poll_creation]");
+    const poll = parseEvent(unsupportedMessage({ unsupportedType: "poll_creation" }));
+    expect(poll.event).toMatchObject({ originalType: "poll_creation", errorCode: 131051 });
+    expect(poll.text).toBe("sent something WhatsApp cannot show (poll_creation)");
   });
 
-  it("an unknown future type becomes unsupported with its type name", () => {
-    const m = parseOne(inboundMessage({ type: "hologram", content: { beam: true } }));
-    expect(m.content).toEqual({
+  it("an edit or deletion Meta can only name (unsupported.type) is an edit or revoke event", () => {
+    expect(parseEvent(unsupportedMessage({ unsupportedType: "edit" })).event).toEqual({
+      kind: "edit",
+      targetId: null,
+      newText: null,
+    });
+    expect(parseEvent(unsupportedMessage({ unsupportedType: "revoke" })).event).toEqual({
+      kind: "revoke",
+      targetId: null,
+    });
+  });
+
+  it("an unknown future type becomes an unsupported event with its type name", () => {
+    const m = parseEvent(inboundMessage({ type: "hologram", content: { beam: true } }));
+    expect(m.event).toEqual({
       kind: "unsupported",
       originalType: "hologram",
       errorCode: null,
       errorTitle: null,
     });
-    expect(m.text).toBe("[unsupported: hologram]");
   });
 
-  it("an unknown interactive kind (flow reply) becomes unsupported", () => {
+  it("a Flow reply (nfm_reply) is a message with its answers as field/value pairs", () => {
     const m = parseOne(
-      inboundMessage({ type: "interactive", content: { type: "nfm_reply", nfm_reply: {} } }),
+      inboundMessage({
+        type: "interactive",
+        content: {
+          type: "nfm_reply",
+          nfm_reply: {
+            name: "flow",
+            body: "Sent",
+            response_json: JSON.stringify({
+              flow_token: "TOKEN",
+              screen_0_Nama_0: "Budi",
+              address: { city: "Bandung", zip: 40111 },
+              sizes: ["M", "L"],
+            }),
+          },
+        },
+      }),
     );
-    expect(m.content).toMatchObject({ kind: "unsupported", originalType: "interactive.nfm_reply" });
+    expect(m.content).toEqual({
+      kind: "flow_reply",
+      flow: {
+        name: "flow",
+        body: "Sent",
+        fields: [
+          { field: "screen_0_Nama_0", value: "Budi" },
+          { field: "address.city", value: "Bandung" },
+          { field: "address.zip", value: "40111" },
+          { field: "sizes", value: "M, L" },
+        ],
+      },
+    });
+    expect(m.text).toBe(
+      "📋 Form reply: screen_0_Nama_0: Budi; address.city: Bandung; address.zip: 40111; sizes: M, L",
+    );
+  });
+
+  it("a Flow reply with broken or hostile JSON keeps what it can, bounded", () => {
+    const broken = parseOne(
+      inboundMessage({
+        type: "interactive",
+        content: { type: "nfm_reply", nfm_reply: { response_json: "{not json" } },
+      }),
+    );
+    expect(broken.content).toMatchObject({ flow: { fields: [{ field: "response" }] } });
+    const deep = `${'{"d":'.repeat(10_000)}"bottom"${"}".repeat(10_000)}`;
+    const nested = parseOne(
+      inboundMessage({
+        type: "interactive",
+        content: { type: "nfm_reply", nfm_reply: { response_json: deep } },
+      }),
+    );
+    const fields = (nested.content as { flow: { fields: unknown[] } }).flow.fields;
+    expect(fields.length).toBeLessThanOrEqual(1);
+  });
+
+  it("an order is a message with its items, catalog and note", () => {
+    const m = parseOne(
+      inboundMessage({
+        type: "order",
+        content: {
+          catalog_id: "194836987003835",
+          text: "Love these!",
+          product_items: [
+            { product_retailer_id: "di9ozbzfi4", quantity: 2, item_price: 30, currency: "USD" },
+            {
+              product_retailer_id: "nqryix03ez",
+              quantity: "1",
+              item_price: "12.5",
+              currency: "USD",
+            },
+          ],
+        },
+      }),
+    );
+    expect(m.content).toEqual({
+      kind: "order",
+      order: {
+        catalogId: "194836987003835",
+        note: "Love these!",
+        items: [
+          { productId: "di9ozbzfi4", quantity: 2, itemPrice: 30, currency: "USD" },
+          { productId: "nqryix03ez", quantity: 1, itemPrice: 12.5, currency: "USD" },
+        ],
+      },
+    });
+    expect(m.text).toBe(
+      '🛒 Order (catalog 194836987003835): 2 × di9ozbzfi4 at 30 USD; 1 × nqryix03ez at 12.50 USD. Total 72.50 USD. Note: "Love these!"',
+    );
   });
 });
 
@@ -482,7 +584,14 @@ describe("parseDelivery: malformed input", () => {
     expect(result).toEqual({
       ok: true,
       issues: [],
-      delivery: { messages: [], statuses: [], templates: [], errors: [], ignoredFields: [] },
+      delivery: {
+        messages: [],
+        events: [],
+        statuses: [],
+        templates: [],
+        errors: [],
+        ignoredFields: [],
+      },
     });
   });
 
@@ -500,23 +609,22 @@ describe("parseDelivery: malformed input", () => {
     expect(d.messages.map((m) => m.waMessageId)).toEqual(["wamid.GOOD"]);
     expect(issues.map((i) => i.path)).toEqual([
       "entry[0].changes[0].value.messages[0]",
-      "entry[0].changes[0].value.messages[2]",
+      "entry[0].changes[0].value.messages[2].from",
       "entry[0].changes[0].value.messages[3]",
     ]);
     expect(issues[0]!.message).toContain("messages[0].id:");
-    expect(issues[1]!.message).toContain("neither from nor from_user_id");
+    expect(issues[1]!.message).toContain("no sender");
     expect(issues[2]!.message).toContain("messages[3].timestamp:");
   });
 
-  it("keeps a message whose content does not match its type as unsupported", () => {
+  it("keeps a message whose content does not match its type as an unsupported event", () => {
     const payload = imageMessage({ id: "wamid.IMG" });
     const message = (payload.entry[0]!.changes[0]!.value.messages as Record<string, unknown>[])[0]!;
     message.image = { caption: "no id" };
     const { delivery: d, issues } = parse(payload);
-    expect(d.messages[0]).toMatchObject({
+    expect(d.events[0]).toMatchObject({
       waMessageId: "wamid.IMG",
-      content: { kind: "unsupported", originalType: "image" },
-      text: "[unsupported: image]",
+      event: { kind: "unsupported", originalType: "image" },
     });
     expect(issues).toEqual([
       {

@@ -2,14 +2,20 @@ import type { z } from "zod";
 import type { BsuId, WaId, WaMessageId } from "../../core/ids.ts";
 import type {
   ContactCard,
+  FlowReply,
   InboundContent,
   InboundContext,
+  InboundEvent,
+  InboundEventContent,
   InboundMessage,
   MediaRef,
+  Referral,
 } from "../../core/inbound.ts";
+import { contentText, eventText } from "../../core/inbound-text.ts";
 import type { WaStatus } from "../../core/status.ts";
 import {
   buttonSchema,
+  changedMessageSchema,
   changeSchema,
   contactSchema,
   contactsContentSchema,
@@ -21,8 +27,10 @@ import {
   mediaSchema,
   messageSchema,
   messagesValueSchema,
+  orderSchema,
   reactionSchema,
   statusSchema,
+  systemSchema,
   templateStatusSchema,
   textSchema,
   unsupportedSchema,
@@ -69,11 +77,14 @@ const WA_STATUSES: ReadonlySet<string> = new Set<WaStatus>([
  * array) fails the whole delivery. Anything wrong further down is dropped on its own and listed
  * in `issues`, because answering non-200 would make Meta redeliver the same body for days while
  * the good items in it stay unprocessed. In particular:
- * - a message without `id`, without a valid `timestamp` or with neither `from` nor
- *   `from_user_id` is dropped: without an id it cannot be deduplicated, without a sender it cannot
- *   be answered, and without its timestamp the 24-hour window would be wrong;
- * - a message whose content does not match its type is kept as `unsupported` (its id and sender
- *   are good, so the conversation still sees that the customer wrote);
+ * - a message without `id`, without a valid `timestamp` or without a sender (`from`,
+ *   `from_user_id`, or the change's only contact) is dropped: without an id it cannot be
+ *   deduplicated, without a sender it cannot be answered, and without its timestamp the 24-hour
+ *   window would be wrong;
+ * - reactions, edits, deletions, system notices, call-permission answers and unknown types are
+ *   events (`delivery.events`), not messages: they are stored and shown, never answered;
+ * - a message whose content does not match its type is kept as an `unsupported` event (its id
+ *   and sender are good, so the conversation still shows that the customer sent something);
  * - a status with a value we do not know (e.g. a future one) is dropped, as it cannot be mapped
  *   onto our status order.
  */
@@ -83,6 +94,7 @@ export function parseDelivery(json: unknown): ParseDeliveryResult {
 
   const delivery: NormalizedDelivery = {
     messages: [],
+    events: [],
     statuses: [],
     templates: [],
     errors: [],
@@ -147,14 +159,10 @@ function collectMessagesValue(
   });
 
   (value.data.messages ?? []).forEach((raw, i) => {
-    const message = toInboundMessage(
-      raw,
-      contacts,
-      phoneNumberId,
-      `${path}.messages[${i}]`,
-      issues,
-    );
-    if (message) delivery.messages.push(message);
+    const item = toInboundItem(raw, contacts, phoneNumberId, `${path}.messages[${i}]`, issues);
+    if (!item) return;
+    if ("event" in item) delivery.events.push(item);
+    else delivery.messages.push(item);
   });
 
   (value.data.statuses ?? []).forEach((raw, i) => {
@@ -167,13 +175,24 @@ function collectMessagesValue(
   }
 }
 
-function toInboundMessage(
+/** The parts of a `messages[]` item shared by messages and events. */
+interface ItemBase {
+  waMessageId: WaMessageId;
+  sentAt: number;
+  sender: InboundMessage["sender"];
+  phoneNumberId: string | null;
+  raw: unknown;
+}
+
+type ParsedContent = { message: InboundContent } | { event: InboundEventContent };
+
+function toInboundItem(
   raw: unknown,
   contacts: Contact[],
   phoneNumberId: string | null,
   path: string,
   issues: DeliveryIssue[],
-): InboundMessage | null {
+): InboundMessage | InboundEvent | null {
   const parsed = messageSchema.safeParse(raw);
   if (!parsed.success) {
     issues.push(issue(parsed.error, path));
@@ -183,26 +202,51 @@ function toInboundMessage(
   const from = m.from ?? null;
   const fromUserId = m.from_user_id ?? null;
   // The contacts array describes the senders of the messages array; key it on whichever id the
-  // message carries, since a user with a username may come without a phone number.
+  // message carries, since a user with a username may come without a phone number. A message
+  // naming no sender at all belongs to the change's only contact, when there is exactly one
+  // (Meta's shape for users known only by a business-scoped user id).
   const contact =
     contacts.find((c) => from !== null && c.wa_id === from) ??
-    contacts.find((c) => fromUserId !== null && c.user_id === fromUserId);
+    contacts.find((c) => fromUserId !== null && c.user_id === fromUserId) ??
+    (from === null && fromUserId === null && contacts.length === 1 ? contacts[0] : undefined);
+  // Meta sends "" rather than leaving a field out for users known only by a user id.
+  const system = m.type === "system" ? systemSchema.safeParse(m.system) : null;
+  const waId = (from || contact?.wa_id || null) as WaId | null;
+  const userId = (fromUserId ||
+    contact?.user_id ||
+    // A user-id change names the old id only inside the system object.
+    (system?.success ? system.data.previous_user_id : null) ||
+    null) as BsuId | null;
+  if (waId === null && userId === null) {
+    issues.push({
+      path: `${path}.from`,
+      message: `${path}.from: no sender (no from, from_user_id or single contact) (dropped)`,
+    });
+    return null;
+  }
   const errors = toErrors(m.errors, `${path}.errors`, issues);
-  const content = toContent(raw as Record<string, unknown>, m, errors, path, issues);
-
-  return {
+  const base: ItemBase = {
     waMessageId: m.id as WaMessageId,
     sentAt: m.timestamp * 1000,
     sender: {
-      waId: (from ?? contact?.wa_id ?? null) as WaId | null,
-      userId: (fromUserId ?? contact?.user_id ?? null) as BsuId | null,
+      waId,
+      userId,
       profileName: contact?.profile?.name ?? contact?.profile?.username ?? null,
     },
     phoneNumberId,
-    context: toContext(m.context),
-    content,
-    text: renderText(content),
     raw,
+  };
+  const parsedContent = toContent(raw as Record<string, unknown>, m, errors, path, issues);
+  if ("event" in parsedContent) {
+    return { ...base, event: parsedContent.event, text: eventText(parsedContent.event) };
+  }
+  return {
+    ...base,
+    context: toContext(m.context),
+    referral: toReferral(m.referral),
+    groupId: m.group_id ?? null,
+    content: parsedContent.message,
+    text: contentText(parsedContent.message),
   };
 }
 
@@ -215,98 +259,262 @@ function toContext(context: ParsedMessage["context"]): InboundContext | null {
   };
 }
 
+function toReferral(referral: ParsedMessage["referral"]): Referral | null {
+  if (!referral) return null;
+  const r: Referral = {
+    sourceUrl: referral.source_url ?? null,
+    sourceId: referral.source_id ?? null,
+    sourceType: referral.source_type ?? null,
+    headline: referral.headline ?? null,
+    body: referral.body ?? null,
+    mediaType: referral.media_type ?? null,
+    ctwaClid: referral.ctwa_clid ?? null,
+  };
+  return Object.values(r).some((v) => v !== null) ? r : null;
+}
+
+/** Message types that are edits or deletions when Meta can only name them (`unsupported.type`). */
+const EDIT_TYPES = new Set(["edit", "message_edit", "edited"]);
+const REVOKE_TYPES = new Set(["revoke", "message_revoke", "deleted", "delete", "message_deleted"]);
+
 function toContent(
   raw: Record<string, unknown>,
   m: ParsedMessage,
   errors: WaError[],
   path: string,
   issues: DeliveryIssue[],
-): InboundContent {
+): ParsedContent {
   const type = m.type;
   const body = raw[type];
-  const unsupported = (originalType: string): InboundContent => ({
-    kind: "unsupported",
-    originalType,
-    errorCode: errors[0]?.code ?? null,
-    errorTitle: errors[0]?.title ?? null,
-  });
-  // Parses the content object of a known type; on mismatch the message is kept as unsupported.
-  const content = <T>(schema: z.ZodType<T>, build: (data: T) => InboundContent): InboundContent => {
+  const quoted = (m.context?.id ?? null) as WaMessageId | null;
+  const unsupported = (originalType: string): ParsedContent => {
+    if (EDIT_TYPES.has(originalType))
+      return { event: { kind: "edit", targetId: quoted, newText: null } };
+    if (REVOKE_TYPES.has(originalType)) return { event: { kind: "revoke", targetId: quoted } };
+    return {
+      event: {
+        kind: "unsupported",
+        originalType,
+        errorCode: errors[0]?.code ?? null,
+        errorTitle: errors[0]?.title ?? null,
+      },
+    };
+  };
+  // Parses the content object of a known type; on mismatch the item is kept as unsupported.
+  const content = <T>(schema: z.ZodType<T>, build: (data: T) => ParsedContent): ParsedContent => {
     const result = schema.safeParse(body);
     if (result.success) return build(result.data);
     const where = `${path}.${type}`;
     issues.push({ path: where, message: `${describe(result.error, where)} (kept as unsupported)` });
     return unsupported(type);
   };
+  const message = (c: InboundContent): ParsedContent => ({ message: c });
 
   switch (type) {
     case "text":
-      return content(textSchema, (t) => ({ kind: "text", body: t.body }));
+      return content(textSchema, (t) => message({ kind: "text", body: t.body }));
     case "interactive":
       return content(interactiveSchema, (i) => {
         if (i.type === "button_reply" && i.button_reply) {
-          return { kind: "button_reply", id: i.button_reply.id, title: i.button_reply.title };
+          return message({
+            kind: "button_reply",
+            id: i.button_reply.id,
+            title: i.button_reply.title,
+          });
         }
         if (i.type === "list_reply" && i.list_reply) {
-          return {
+          return message({
             kind: "list_reply",
             id: i.list_reply.id,
             title: i.list_reply.title,
             description: i.list_reply.description ?? null,
+          });
+        }
+        if (i.type === "nfm_reply" && i.nfm_reply) {
+          return message({
+            kind: "flow_reply",
+            flow: {
+              name: i.nfm_reply.name ?? null,
+              body: i.nfm_reply.body ?? null,
+              fields: flowFields(i.nfm_reply.response_json),
+            },
+          });
+        }
+        if (i.type === "call_permission_reply") {
+          const response = i.call_permission_reply?.response ?? null;
+          return {
+            event: {
+              kind: "call_permission_reply",
+              accepted: response === null ? null : response === "accept",
+              permanent: i.call_permission_reply?.is_permanent === true,
+            },
           };
         }
-        // Flow replies (nfm_reply) and future interactive kinds.
         return unsupported(`interactive.${i.type}`);
       });
     case "button":
-      return content(buttonSchema, (b) => ({
-        kind: "template_button",
-        payload: b.payload ?? null,
-        text: b.text,
-      }));
+      return content(buttonSchema, (b) =>
+        message({ kind: "template_button", payload: b.payload ?? null, text: b.text }),
+      );
     case "image":
     case "video":
     case "document":
-      return content(mediaSchema, (media) => ({ kind: type, media: toMediaRef(media) }));
+      return content(mediaSchema, (media) => message({ kind: type, media: toMediaRef(media) }));
     case "audio":
-      return content(mediaSchema, (media) => ({
-        kind: "audio",
-        media: toMediaRef(media),
-        voice: media.voice === true,
-      }));
+      return content(mediaSchema, (media) =>
+        message({ kind: "audio", media: toMediaRef(media), voice: media.voice === true }),
+      );
     case "sticker":
-      return content(mediaSchema, (media) => ({
-        kind: "sticker",
-        media: toMediaRef(media),
-        animated: media.animated === true,
-      }));
+      return content(mediaSchema, (media) =>
+        message({ kind: "sticker", media: toMediaRef(media), animated: media.animated === true }),
+      );
     case "location":
-      return content(locationSchema, (l) => ({
-        kind: "location",
-        latitude: l.latitude,
-        longitude: l.longitude,
-        name: l.name ?? null,
-        address: l.address ?? null,
-        url: l.url ?? null,
-      }));
+      return content(locationSchema, (l) =>
+        message({
+          kind: "location",
+          latitude: l.latitude,
+          longitude: l.longitude,
+          name: l.name ?? null,
+          address: l.address ?? null,
+          url: l.url ?? null,
+        }),
+      );
     case "contacts":
-      return content(contactsContentSchema, (cards) => ({
-        kind: "contacts",
-        cards: cards.map(toContactCard),
-      }));
+      return content(contactsContentSchema, (cards) =>
+        message({ kind: "contacts", cards: cards.map(toContactCard) }),
+      );
+    case "order":
+      return content(orderSchema, (o) =>
+        message({
+          kind: "order",
+          order: {
+            catalogId: o.catalog_id ?? null,
+            note: o.text ?? null,
+            items: (o.product_items ?? []).map((item) => ({
+              productId: item.product_retailer_id,
+              quantity: item.quantity,
+              itemPrice: item.item_price ?? null,
+              currency: item.currency ?? null,
+            })),
+          },
+        }),
+      );
     case "reaction":
       return content(reactionSchema, (r) => ({
-        kind: "reaction",
-        targetId: r.message_id as WaMessageId,
-        // Meta omits the emoji (or, in some versions, sends "") when a reaction is removed.
-        emoji: r.emoji ? r.emoji : null,
+        event: {
+          kind: "reaction",
+          targetId: r.message_id as WaMessageId,
+          // Meta omits the emoji (or, in some versions, sends "") when a reaction is removed.
+          emoji: r.emoji ? r.emoji : null,
+        },
       }));
+    case "system":
+      return content(systemSchema, (sys) => {
+        const kind = sys.type ?? "";
+        // `user_changed_number` (with the new number in `wa_id`), older `customer_changed_number`
+        // (`new_wa_id`), and `user_changed_user_id` (a username user's new business-scoped id).
+        if (kind.includes("changed_number") || kind.includes("changed_user_id") || sys.new_wa_id) {
+          const newUserId = kind.includes("changed_user_id") ? (sys.user_id ?? null) : null;
+          return {
+            event: {
+              kind: "number_change",
+              newWaId: (newUserId ? null : sys.new_wa_id || sys.wa_id || null) as WaId | null,
+              newUserId: newUserId as BsuId | null,
+              body: sys.body ?? null,
+            },
+          };
+        }
+        if (kind.includes("identity")) {
+          return { event: { kind: "identity_change", body: sys.body ?? null } };
+        }
+        return unsupported(`system.${kind || "unknown"}`);
+      });
+    case "edit":
+      return content(changedMessageSchema, (e) => ({
+        event: { kind: "edit", targetId: changedTarget(e) ?? quoted, newText: editedText(e) },
+      }));
+    case "revoke":
+      return content(changedMessageSchema, (e) => ({
+        event: { kind: "revoke", targetId: changedTarget(e) ?? quoted },
+      }));
+    case "request_welcome":
+      return { event: { kind: "request_welcome" } };
     case "unsupported": {
       const detail = unsupportedSchema.safeParse(body);
       return unsupported((detail.success && detail.data.type) || "unsupported");
     }
     default:
       return unsupported(type);
+  }
+}
+
+type ChangedMessage = z.infer<typeof changedMessageSchema>;
+
+function changedTarget(e: ChangedMessage): WaMessageId | null {
+  return (e.original_message_id ?? e.message_id ?? e.id ?? null) as WaMessageId | null;
+}
+
+/** The new text of an edit: a nested message (`message.text.body`, a caption) or a plain body. */
+function editedText(e: ChangedMessage): string | null {
+  const nested = e.message as Record<string, unknown> | null | undefined;
+  if (nested) {
+    const text = nested.text as { body?: unknown } | undefined;
+    if (typeof text?.body === "string") return text.body;
+    const type = typeof nested.type === "string" ? nested.type : null;
+    const media = type ? (nested[type] as { caption?: unknown } | undefined) : undefined;
+    if (typeof media?.caption === "string") return media.caption;
+  }
+  return e.text?.body ?? e.body ?? null;
+}
+
+const MAX_FLOW_FIELDS = 50;
+const MAX_FLOW_DEPTH = 4;
+const MAX_FLOW_VALUE = 500;
+
+/**
+ * A Flow's `response_json` as readable field/value pairs: nested objects become `a.b`, arrays are
+ * joined, the `flow_token` (an opaque id, not an answer) is left out. Bounded in fields, depth and
+ * length, since the JSON is the customer's to fill.
+ */
+function flowFields(
+  json: string | Record<string, unknown> | null | undefined,
+): FlowReply["fields"] {
+  let data: unknown = json;
+  if (typeof json === "string") {
+    try {
+      data = JSON.parse(json);
+    } catch {
+      return json.trim() ? [{ field: "response", value: json.slice(0, MAX_FLOW_VALUE) }] : [];
+    }
+  }
+  const fields: FlowReply["fields"] = [];
+  const walk = (value: unknown, key: string, depth: number): void => {
+    if (fields.length >= MAX_FLOW_FIELDS) return;
+    if (value === null || value === undefined || value === "") return;
+    if (typeof value === "object" && !Array.isArray(value) && depth < MAX_FLOW_DEPTH) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (depth === 0 && k === "flow_token") continue;
+        walk(v, key ? `${key}.${k}` : k, depth + 1);
+      }
+      return;
+    }
+    const text = Array.isArray(value)
+      ? value.map((v) => (typeof v === "object" ? compactJson(v) : String(v))).join(", ")
+      : typeof value === "object"
+        ? compactJson(value)
+        : String(value);
+    fields.push({ field: key || "response", value: text.slice(0, MAX_FLOW_VALUE) });
+  };
+  walk(data, "", 0);
+  return fields;
+}
+
+/** JSON for a nested answer, or a marker when it is too deep to write out. */
+function compactJson(value: unknown): string {
+  try {
+    return JSON.stringify(value).slice(0, MAX_FLOW_VALUE);
+  } catch {
+    return "(nested data)";
   }
 }
 
@@ -330,50 +538,6 @@ function toContactCard(card: z.infer<typeof contactsContentSchema>[number]): Con
     ),
     emails: (card.emails ?? []).flatMap((e) => (e.email ? [e.email] : [])),
   };
-}
-
-/** A short, readable rendering of the content for transcripts and search. */
-function renderText(content: InboundContent): string {
-  switch (content.kind) {
-    case "text":
-      return content.body;
-    // What the customer tapped is what they "said".
-    case "button_reply":
-    case "list_reply":
-      return content.title;
-    case "template_button":
-      return content.text;
-    case "image":
-    case "video":
-      return content.media.caption || `[${content.kind}]`;
-    case "document":
-      return (
-        content.media.caption ||
-        (content.media.filename ? `[document: ${content.media.filename}]` : "[document]")
-      );
-    case "audio":
-      return content.voice ? "[voice note]" : "[audio]";
-    case "sticker":
-      return "[sticker]";
-    case "location": {
-      const label = [content.name, content.address].filter(Boolean).join(", ");
-      const where = `(${content.latitude},${content.longitude})`;
-      return label ? `📍 ${label} ${where}` : `📍 ${where}`;
-    }
-    case "contacts":
-      return content.cards
-        .map((card) => {
-          const parts = [card.formattedName, ...card.phones.map((p) => p.phone)].filter(Boolean);
-          return `[contact: ${parts.join(" ")}]`;
-        })
-        .join(" ");
-    case "reaction":
-      return content.emoji
-        ? `[reaction ${content.emoji} to ${content.targetId}]`
-        : `[reaction removed from ${content.targetId}]`;
-    case "unsupported":
-      return `[unsupported: ${content.originalType}]`;
-  }
 }
 
 function toStatusUpdate(raw: unknown, path: string, issues: DeliveryIssue[]): StatusUpdate | null {

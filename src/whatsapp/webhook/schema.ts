@@ -77,22 +77,34 @@ export const contextSchema = z.looseObject({
   frequently_forwarded: z.boolean().nullish(),
 });
 
-/** The part of a message shared by every type; the content itself is parsed per type. */
-export const messageSchema = z
-  .looseObject({
-    id: z.string().min(1),
-    from: z.string().min(1).nullish(),
-    from_user_id: z.string().min(1).nullish(),
-    timestamp: unixSeconds,
-    type: z.string().min(1),
-    // A broken context or error list should not lose the message itself.
-    context: contextSchema.nullish().catch(undefined),
-    errors: z.array(z.unknown()).nullish().catch(undefined),
-  })
-  .refine((m) => Boolean(m.from || m.from_user_id), {
-    message: "neither from nor from_user_id is present",
-    path: ["from"],
-  });
+export const referralSchema = z.looseObject({
+  source_url: optionalString,
+  source_id: optionalString,
+  source_type: optionalString,
+  headline: optionalString,
+  body: optionalString,
+  media_type: optionalString,
+  ctwa_clid: optionalString,
+});
+
+/**
+ * The part of a message shared by every type; the content itself is parsed per type. The sender
+ * may be missing here: a user known only by a business-scoped id can appear only in the change's
+ * `contacts` (normalisation looks there).
+ */
+export const messageSchema = z.looseObject({
+  id: z.string().min(1),
+  from: z.string().min(1).nullish().catch(undefined),
+  from_user_id: z.string().min(1).nullish().catch(undefined),
+  timestamp: unixSeconds,
+  type: z.string().min(1),
+  // A broken context, referral or error list should not lose the message itself.
+  context: contextSchema.nullish().catch(undefined),
+  referral: referralSchema.nullish().catch(undefined),
+  group_id: z.string().min(1).nullish().catch(undefined),
+  system: z.unknown().optional(),
+  errors: z.array(z.unknown()).nullish().catch(undefined),
+});
 
 export const textSchema = z.looseObject({ body: z.string() });
 
@@ -102,6 +114,56 @@ export const interactiveSchema = z.looseObject({
   list_reply: z
     .looseObject({ id: z.string(), title: z.string(), description: optionalString })
     .nullish(),
+  nfm_reply: z
+    .looseObject({
+      // A JSON string per Meta's docs; some senders give the object itself.
+      response_json: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+      body: optionalString,
+      name: optionalString,
+    })
+    .nullish(),
+  call_permission_reply: z
+    .looseObject({ response: optionalString, is_permanent: z.boolean().nullish() })
+    .nullish(),
+});
+
+export const orderSchema = z.looseObject({
+  catalog_id: optionalString,
+  text: optionalString,
+  product_items: z
+    .array(
+      z.looseObject({
+        product_retailer_id: z.union([z.string(), z.number()]).transform(String),
+        quantity: numberLike,
+        item_price: numberLike.nullish(),
+        currency: optionalString,
+      }),
+    )
+    .nullish(),
+});
+
+/** `system` messages: a number change (`new_wa_id`) or an identity change. */
+export const systemSchema = z.looseObject({
+  body: optionalString,
+  type: optionalString,
+  new_wa_id: optionalString,
+  wa_id: optionalString,
+  user: optionalString,
+  user_id: optionalString,
+  previous_user_id: optionalString,
+});
+
+/**
+ * Edits and deletions: which message they refer to has been spelt several ways across API
+ * versions and partners, so every known spelling is accepted.
+ */
+export const changedMessageSchema = z.looseObject({
+  original_message_id: optionalString,
+  message_id: optionalString,
+  id: optionalString,
+  body: optionalString,
+  text: z.looseObject({ body: optionalString }).nullish().catch(undefined),
+  message: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 });
 
 export const buttonSchema = z.looseObject({ payload: optionalString, text: z.string() });

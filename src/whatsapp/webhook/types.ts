@@ -1,5 +1,5 @@
 import type { WaMessageId } from "../../core/ids.ts";
-import type { InboundMessage } from "../../core/inbound.ts";
+import type { InboundEvent, InboundMessage } from "../../core/inbound.ts";
 import type { WaStatus } from "../../core/status.ts";
 
 /** An error WhatsApp attached to a status or a webhook value. */
@@ -44,7 +44,10 @@ export interface WebhookSystemError extends WaError {
 
 /** Everything one webhook delivery carried, every entry and change included. */
 export interface NormalizedDelivery {
+  /** What customers wrote: these open the window and start turns. */
   messages: InboundMessage[];
+  /** Reactions, edits, deletions, system notices...: stored and shown, never answered. */
+  events: InboundEvent[];
   statuses: StatusUpdate[];
   templates: TemplateStatusUpdate[];
   errors: WebhookSystemError[];
