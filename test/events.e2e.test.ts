@@ -102,6 +102,16 @@ const EVENTS: Record<string, () => MetaWebhookPayload> = {
       content: { body: "User identity changed", type: "customer_identity_changed" },
       extra: { identity: { acknowledged: true, created_timestamp: String(later()), hash: "x" } },
     }),
+  "number change": () =>
+    inboundMessage({
+      type: "system",
+      timestamp: later(),
+      content: {
+        body: `User changed from ${CUSTOMER} to 6281234567890`,
+        wa_id: "6281234567890",
+        type: "user_changed_number",
+      },
+    }),
   "call permission reply": () =>
     inboundMessage({
       type: "interactive",
