@@ -16,19 +16,49 @@ export function normaliseQuestion(text: string): string {
   return contentWords(text).join(" ");
 }
 
+// Every screen is linear in the length of the text: no two quantifiers of one pattern can take
+// the same characters, so no input makes the engine retry a long run from every start. (The old
+// e-mail pattern, `[\w.+-]+@...`, restarted its leading run at every character of a long word:
+// 65,536 letters took seconds. The old link pattern, `https?:\/\/\S+\?\S*=`, was cubic.)
 const PERSONAL = [
-  /\d{5,}/, // phone, order, account numbers
-  /[\w.+-]+@[\w-]+\.[\w.]+/, // e-mail
-  /\b(?!rp)[a-z]{2,5}(?:[-/]\d{3,}|\d{4,})\b/i, // order ids like INV-20931 (not prices: Rp300)
-  /https?:\/\/\S+\?\S*=/i, // links with parameters
+  /\d{5}/, // five digits in a row: phone, order, account numbers
+  // An e-mail address: a name character, "@", a domain label, "." and one more domain character.
+  // The same texts match as with whole runs on both sides, but only an "@" can start a search.
+  /[\w.+-]@[\w-]+\.[\w.]/,
+  // Order ids like INV-20931 (not prices: Rp300). Starts only at a word boundary, and a run of
+  // digits has one such start before it, so the greedy digits are walked back at most once.
+  /\b(?!rp)[a-z]{2,5}(?:[-/]\d{3,}|\d{4,})\b/i,
 ];
 
 /**
- * Whether a text may carry personal data (numbers, e-mails, order ids, the customer's name);
- * such questions and answers are never cached.
+ * A link with query parameters (`https://x.com/a?ref=1`): `http(s)://`, then within the same
+ * run of non-space characters a "?" (not right after the `//`) and later an "=". A scanner, each
+ * character looked at a bounded number of times: when one link fails, any link starting later
+ * in the same run sees a suffix of it and fails too, so the scan goes on after the run.
+ */
+function hasLinkWithParameters(text: string): boolean {
+  const start = /https?:\/\//gi;
+  const run = /\S*/y;
+  for (let m = start.exec(text); m !== null; m = start.exec(text)) {
+    const from = m.index + m[0].length;
+    run.lastIndex = from;
+    run.exec(text);
+    const end = run.lastIndex;
+    const rest = text.slice(from, end);
+    const q = rest.indexOf("?", 1);
+    if (q !== -1 && rest.indexOf("=", q + 1) !== -1) return true;
+    start.lastIndex = Math.max(end, start.lastIndex);
+  }
+  return false;
+}
+
+/**
+ * Whether a text may carry personal data (numbers, e-mails, order ids, links with parameters,
+ * the customer's name); such questions and answers are never cached. Linear in the text's
+ * length; callers analysing customer text pass it through `analysisText` (src/core) first.
  */
 export function hasPersonalData(text: string, names: readonly string[] = []): boolean {
-  if (PERSONAL.some((re) => re.test(text))) return true;
+  if (PERSONAL.some((re) => re.test(text)) || hasLinkWithParameters(text)) return true;
   const w = new Set(words(text));
   return names
     .flatMap((n) => words(n))

@@ -182,8 +182,8 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
 
   index();
 
-  function coverage(text: string, e: KbEntry): number {
-    const q = new Set(contentWords(text));
+  // The question's topic words are computed once per search, not once per hit.
+  function coverage(q: ReadonlySet<string>, e: KbEntry): number {
     if (q.size === 0) return 0;
     const have = new Set(words(`${e.question} ${e.keywords}`));
     let n = 0;
@@ -206,7 +206,8 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       return true;
     },
     search(text, o = {}) {
-      const terms = [...new Set(contentWords(text))].slice(0, 24);
+      const q = new Set(contentWords(text));
+      const terms = [...q].slice(0, 24);
       if (terms.length === 0 || entries.size === 0) return [];
       const match = terms.map((t) => `"${t.replace(/"/g, "")}"`).join(" OR ");
       const rows = query.all(match, Math.max(10, (o.limit ?? 3) * 3)) as {
@@ -216,7 +217,7 @@ export function createKnowledgeBase(opts: KnowledgeBaseOptions): KnowledgeBase {
       const hits = rows
         .map((r) => ({ entry: entries.get(r.id)!, rank: r.rank }))
         .filter((h) => h.entry)
-        .map((h) => ({ ...h, coverage: coverage(text, h.entry) }));
+        .map((h) => ({ ...h, coverage: coverage(q, h.entry) }));
       if (o.language) {
         const lang = o.language;
         hits.sort((a, b) => +(b.entry.language === lang) - +(a.entry.language === lang));

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { analysisText, isCutForAnalysis } from "../core/analysis-text.ts";
 import { aiMayAnswer } from "../core/conversation.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import { detectLanguage } from "../core/language.ts";
@@ -112,14 +113,22 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       if (!contact) return undefined;
       const log = lazyChild(logger, { conversationId: conversation.id });
 
-      const triggers = turn.messages.map((m) => ({ id: m.id, t: detectTriggers(m.text) }));
+      // The analysers read at most the first ANALYSIS_MAX_CHARS characters of a text (see
+      // src/core/analysis-text.ts); the full text is stored, mirrored and given to the model.
+      const triggers = turn.messages.map((m) => ({
+        id: m.id,
+        t: detectTriggers(analysisText(m.text)),
+      }));
       const customerText = turn.messages.map((m) => m.text).join("\n");
       const facts: TurnFacts = {
         conversation,
         contact,
         ids: turn.messages.map((m) => m.id),
         injectionIds: triggers.filter((x) => x.t.injection).map((x) => x.id),
-        language: detectLanguage(customerText, contact.language === "en" ? "en" : "id"),
+        language: detectLanguage(
+          analysisText(customerText),
+          contact.language === "en" ? "en" : "id",
+        ),
         customerText,
         calls: [],
         summary: null,
@@ -163,7 +172,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       }
 
       deps.kb.refresh();
-      const question = content.text || customerText;
+      const fullQuestion = content.text || customerText;
+      const question = analysisText(fullQuestion);
       const onCall = (c: CallRecord) => {
         facts.calls.push(c);
         recordCall(db, conversation.id, facts.ids.at(-1) ?? null, c, clock());
@@ -213,6 +223,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         settings.answerCacheTtlMs > 0 &&
         !content.hasMedia &&
         facts.injectionIds.length === 0 &&
+        // A cut text is not cached: two long questions may share their first characters.
+        !isCutForAnalysis(fullQuestion) &&
         !hasPersonalData(question, names);
       const key = reusable ? cacheKey(question, scope) : null;
       if (key && route.tier === "fast" && history.length === 0) {

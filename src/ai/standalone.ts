@@ -1,3 +1,4 @@
+import { analysisText } from "../core/analysis-text.ts";
 import { detectLanguage } from "../core/language.ts";
 import { routeTier } from "../core/router.ts";
 import { detectTriggers } from "../core/triggers.ts";
@@ -80,7 +81,7 @@ export function createStandaloneAnswerer(deps: StandaloneDeps) {
       contact: { profileName: null, waId: null, userId: null },
       language,
       knowledge: deps.kb.fullText(KB_INLINE_MAX_CHARS),
-      hits: deps.kb.search(text, { limit: 3, language }),
+      hits: deps.kb.search(analysisText(text), { limit: 3, language }),
       summary: null,
       previousSummary: null,
       history: [],
@@ -101,7 +102,7 @@ export function createStandaloneAnswerer(deps: StandaloneDeps) {
         prompt,
         firstTier: tier,
         language,
-        kbAnswer: deps.kb.strongMatch(text, language)?.entry.answer ?? null,
+        kbAnswer: deps.kb.strongMatch(analysisText(text), language)?.entry.answer ?? null,
         cachedAnswer: () => null,
         signal: opts.signal ?? new AbortController().signal,
         onCall: (c) => calls.push(c),

@@ -1,3 +1,4 @@
+import { analysisText } from "./analysis-text.ts";
 import { normalizeWords } from "./normalize-text.ts";
 
 /** The languages the assistant answers in. */
@@ -27,17 +28,18 @@ const english = new Set(
 /**
  * Guess Indonesian vs English from a short WhatsApp message by counting each language's common
  * words (a word list, not a model). Returns `fallback` ("id" if omitted) when the counts tie,
- * e.g. for "ok", "STOP" or an order number alone.
+ * e.g. for "ok", "STOP" or an order number alone. Reads the first `ANALYSIS_MAX_CHARS`
+ * characters (analysis-text.ts).
  */
 export function detectLanguage(text: string, fallback: Language = "id"): Language {
   let id = 0;
   let en = 0;
-  for (const word of normalizeWords(text)) {
+  for (const word of normalizeWords(analysisText(text))) {
     if (indonesian.has(word)) id += 1;
     else if (english.has(word)) en += 1;
     // Indonesian suffixes ("barangnya", "kirimkan") mark words no list can hold; prefixes
     // ("di-", "me-") are left out because too many English words start the same way.
-    else if (word.length > 5 && /(?:nya|kan)$/.test(word)) id += 0.5;
+    else if (word.length > 5 && (word.endsWith("nya") || word.endsWith("kan"))) id += 0.5;
   }
   if (id === en) return fallback;
   return id > en ? "id" : "en";

@@ -1,3 +1,4 @@
+import { analysisText } from "./analysis-text.ts";
 import { normalizeText, normalizeWords } from "./normalize-text.ts";
 
 /** The two model tiers: `fast` for commodity questions, `smart` for reasoning. */
@@ -153,17 +154,19 @@ function toneSignals(text: string): Signal[] {
  * disputes, conditional billing, multi-step troubleshooting, complaints, safety/health/legal
  * questions, long or multi-question messages, long conversations, earlier low confidence and
  * attachments push the score to {@link SMART_THRESHOLD} or above. `reasons` names every rule
- * that fired, fast or smart.
+ * that fired, fast or smart. Reads the first `ANALYSIS_MAX_CHARS` characters of the text
+ * (analysis-text.ts).
  */
 export function routeTier(input: RouteInput): RouteDecision {
-  const normalized = normalizeText(input.text);
+  const text = analysisText(input.text);
+  const normalized = normalizeText(text);
   const signals: Signal[] = [];
   for (const rule of topicRules) {
     if (rule.pattern.test(normalized)) signals.push({ reason: rule.reason, weight: rule.weight });
   }
-  const length = lengthSignal(normalizeWords(input.text).length);
+  const length = lengthSignal(normalizeWords(text).length);
   if (length) signals.push(length);
-  signals.push(...toneSignals(input.text), ...conversationSignals(input));
+  signals.push(...toneSignals(text), ...conversationSignals(input));
 
   const score = signals.reduce((sum, s) => sum + s.weight, 0);
   const tier: Tier = score >= SMART_THRESHOLD ? "smart" : "fast";

@@ -1,3 +1,4 @@
+import { analysisText } from "./analysis-text.ts";
 import { normalizeClauses, normalizeText, normalizeWords } from "./normalize-text.ts";
 
 /** What a deterministic trigger found in a customer message. */
@@ -245,13 +246,41 @@ const injectionPatterns: readonly RegExp[] = [
 
 // ---------------------------------------------------------------------------------------------
 
+// Word look-ups around a match read only the words they return: slicing or splitting the rest of
+// the clause at every match made a clause full of matches quadratic. Clauses are normalised
+// (single spaces between words, none at the ends).
+
+/** Up to `count` words ending before `index`, in order. */
 function wordsBefore(clause: string, index: number, count: number): string[] {
-  return clause
-    .slice(0, index)
-    .split(" ")
-    .filter((w) => w !== "")
-    .slice(-count);
+  const out: string[] = [];
+  let end = index;
+  while (out.length < count) {
+    while (end > 0 && clause[end - 1] === " ") end--;
+    if (end === 0) break;
+    const start = clause.lastIndexOf(" ", end - 1) + 1;
+    out.unshift(clause.slice(start, end));
+    end = start;
+  }
+  return out;
 }
+
+/** Up to `count` words starting at or after `index`, in order. */
+function wordsAfter(clause: string, index: number, count: number): string[] {
+  const out: string[] = [];
+  let start = index;
+  while (out.length < count) {
+    while (start < clause.length && clause[start] === " ") start++;
+    if (start >= clause.length) break;
+    const space = clause.indexOf(" ", start);
+    const end = space === -1 ? clause.length : space;
+    out.push(clause.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+/** The word starting at or after `index`, or "" at the clause's end. */
+const wordAfter = (clause: string, index: number): string => wordsAfter(clause, index, 1)[0] ?? "";
 
 function isTurnedAround(clause: string, verbAt: number): boolean {
   const before = wordsBefore(clause, verbAt, 3);
@@ -263,11 +292,8 @@ function isTurnedAround(clause: string, verbAt: number): boolean {
 
 function personIsSomethingElse(clause: string, personAt: number, personEnd: number): boolean {
   const before = wordsBefore(clause, personAt, 1)[0];
-  const after = clause.slice(personEnd).trim().split(" ")[0];
-  return (
-    (before !== undefined && PERSON_NEG_BEFORE.has(before)) ||
-    (after !== undefined && PERSON_NEG_AFTER.has(after))
-  );
+  const after = wordAfter(clause, personEnd);
+  return (before !== undefined && PERSON_NEG_BEFORE.has(before)) || PERSON_NEG_AFTER.has(after);
 }
 
 // How a request pattern is laid out; with `tail`, the person must end the clause or be
@@ -286,7 +312,7 @@ function findRequest(clause: string, pattern: RegExp, shape: RequestShape): stri
     const personEnd = shape.verbFirst ? m.index + m[0].length : personAt + person.length;
     if (shape.verbFirst && isTurnedAround(clause, m.index)) continue;
     if (personIsSomethingElse(clause, personAt, personEnd)) continue;
-    const next = clause.slice(personEnd).trim().split(" ")[0] ?? "";
+    const next = wordAfter(clause, personEnd);
     if (shape.tail && next !== "" && !shape.tail.has(next)) continue;
     return m[0];
   }
@@ -324,11 +350,7 @@ function detectOptOut(text: string, clauses: readonly string[]): TriggerMatch | 
       if (m) return { kind: "opt_out", evidence: m[0] };
     }
     for (const m of clause.matchAll(unsubscribe)) {
-      const next = clause
-        .slice(m.index + m[0].length)
-        .split(" ")
-        .filter((w) => w !== "")
-        .slice(0, 4);
+      const next = wordsAfter(clause, m.index + m[0].length, 4);
       if (!next.some((w) => PRODUCT_NOUN.has(w))) return { kind: "opt_out", evidence: m[0] };
     }
   }
@@ -350,8 +372,11 @@ function detectInjection(text: string): TriggerMatch | null {
  * explicit request for a person, an opt-out, and an attempt to override the assistant's
  * instructions. Each is matched as an intent (a request verb with a person noun, a short
  * imperative stop, an override verb with a rule noun), not as a list of known sentences.
+ * Reads the first `ANALYSIS_MAX_CHARS` characters (analysis-text.ts): the work per message
+ * is bounded whatever its length.
  */
-export function detectTriggers(text: string): TriggerResult {
+export function detectTriggers(message: string): TriggerResult {
+  const text = analysisText(message);
   const clauses = normalizeClauses(text);
   return {
     humanRequest: detectHumanRequest(text, clauses),
