@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
@@ -14,12 +13,47 @@ export interface HttpAppOptions {
   db: Db;
   /** Sub-apps mounted at their path, e.g. `{ "/webhooks/whatsapp": whatsappRoutes }`. */
   mounts: Record<string, Hono<AppEnv>>;
+  /**
+   * True while the service is shutting down (default: never). Deliveries to the mounted protocol
+   * routes (`POST /webhooks/whatsapp`, `POST /slack/events`) then get 503, which Meta and Slack
+   * retry later, instead of being half-handled by a process about to exit; `/healthz` answers
+   * 503 `{"status":"draining"}` so a load balancer stops sending traffic here.
+   */
+  draining?: () => boolean;
 }
 
 export type AppEnv = { Variables: { requestId: string; logger: Logger } };
 
+// `connection: close`: the rest of the body is not read, so the connection cannot be reused.
 const tooLarge = (c: Context) =>
-  c.json({ error: "payload_too_large", maxBytes: MAX_BODY_BYTES }, 413);
+  c.json({ error: "payload_too_large", maxBytes: MAX_BODY_BYTES }, 413, { connection: "close" });
+
+/**
+ * Reads a body sent without a length (chunked) while counting: `undefined` as soon as it passes
+ * `max` bytes (the stream is cancelled, nothing more is read), else the bytes.
+ */
+async function readAtMost(body: ReadableStream<Uint8Array>, max: number) {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
 
 /**
  * The root HTTP app: request ids, access logs, the body size limit, `/healthz`, and the
@@ -40,16 +74,37 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
     const ms = Math.round((performance.now() - started) * 10) / 10;
     log[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, "request");
   });
-  const limitStream = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const draining = opts.draining ?? (() => false);
+  const mountPaths = Object.keys(opts.mounts);
   app.use(async (c, next) => {
-    // A declared length is checked from the header alone: Hono's bodyLimit wraps the body in a
-    // counting stream, which costs more than the rest of a webhook request (bench/ingest).
+    if (
+      c.req.method === "POST" &&
+      mountPaths.some((p) => c.req.path === p || c.req.path.startsWith(`${p}/`)) &&
+      draining()
+    ) {
+      return c.json({ error: "draining" }, 503, { "retry-after": "30", connection: "close" });
+    }
+    await next();
+  });
+  app.use(async (c, next) => {
+    // A declared length is checked from the header alone (Node's parser never delivers more
+    // bytes than it declares): wrapping the body in a counting stream costs more than the rest
+    // of a webhook request (bench/ingest).
     const declared = c.req.header("content-length");
-    if (declared === undefined) return limitStream(c, next);
-    if (Number(declared) > MAX_BODY_BYTES) return tooLarge(c);
+    const body = c.req.raw.body;
+    if (declared !== undefined && !c.req.header("transfer-encoding")) {
+      if (Number(declared) > MAX_BODY_BYTES) return tooLarge(c);
+    } else if (body) {
+      // Chunked: counted while read, refused the moment it passes the limit, not after the
+      // sender finished (or gave up).
+      const bytes = await readAtMost(body, MAX_BODY_BYTES);
+      if (bytes === undefined) return tooLarge(c);
+      c.req.raw = new Request(c.req.raw, { body: bytes });
+    }
     await next();
   });
   app.get("/healthz", (c) => {
+    if (draining()) return c.json({ status: "draining" }, 503);
     // A trivial query proves the file is open; migrations ran before the server started.
     opts.db.$client.prepare("select 1").get();
     return c.json({ status: "ok", uptimeS: Math.round(process.uptime()) });

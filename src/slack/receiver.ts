@@ -3,6 +3,7 @@ import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import { ReceiverMultipleAckError } from "@slack/bolt";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../http/app.ts";
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from "../http/json-limits.ts";
 import type { Logger } from "../logger.ts";
 
 /** Options for {@link createHonoReceiver}. */
@@ -60,7 +61,12 @@ function verifySignature(
   return { ok: true };
 }
 
+/**
+ * Nesting is checked on the text before parsing (see json-limits.ts): nothing Slack sends comes
+ * near the limit, and Bolt, listeners and logs walk payloads recursively.
+ */
 function parseJsonObject(text: string): Json | undefined {
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) return undefined;
   try {
     const v: unknown = JSON.parse(text);
     return isRecord(v) ? v : undefined;
@@ -83,11 +89,15 @@ function parseBody(raw: Uint8Array, contentType: string | undefined): Parsed {
     const payload = params.get("payload");
     if (payload === null) return { ok: true, body: Object.fromEntries(params) };
     const body = parseJsonObject(payload);
-    return body ? { ok: true, body } : { ok: false, reason: "payload field is not a JSON object" };
+    return body
+      ? { ok: true, body }
+      : { ok: false, reason: "payload field is not a JSON object (or nests too deeply)" };
   }
   // Slack always labels JSON; anything unlabelled still gets a chance as JSON, as in Bolt.
   const body = parseJsonObject(text);
-  return body ? { ok: true, body } : { ok: false, reason: "body is not a JSON object" };
+  return body
+    ? { ok: true, body }
+    : { ok: false, reason: "body is not a JSON object (or nests too deeply)" };
 }
 
 /** `ssl_check=1` needs no signature (Bolt skips verification too); it dispatches nothing. */
@@ -99,6 +109,88 @@ function isSslCheck(raw: Uint8Array, contentType: string | undefined): boolean {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+const isString = (v: unknown) => typeof v === "string";
+const isRecordOrNull = (v: unknown) => v === null || isRecord(v);
+const isIdHolder = (v: unknown) => isRecord(v) && optional(v.id, isString);
+const isStringOrIdHolder = (v: unknown) => isString(v) || isIdHolder(v);
+
+/**
+ * Why a verified, parsed body cannot be given to Bolt, or undefined when it can. Bolt reads
+ * fields such as `body.event.channel`, `body.authorizations[0].team_id`, `body.user.id` and
+ * `body.team.id` without checking their types, so a field of the wrong type (never sent by
+ * Slack, but a correctly signed body is not proof of a sane one) made it throw and the request
+ * end in a 500. These checks follow the fields Bolt and our listeners read, by kind of request,
+ * and let anything else (unknown fields, unknown event types) through.
+ */
+export function invalidShape(body: Json): string | undefined {
+  for (const key of ["type", "team_id", "api_app_id", "token", "event_id", "command"] as const) {
+    if (!optional(body[key], isString)) return `${key} is not a string`;
+  }
+  for (const key of ["enterprise_id", "user_id", "channel_id", "trigger_id"] as const) {
+    if (!optional(body[key], (v) => v === null || isString(v))) return `${key} is not a string`;
+  }
+  if (!optional(body.is_enterprise_install, (v) => typeof v === "boolean" || isString(v))) {
+    return "is_enterprise_install is not a boolean";
+  }
+  if (!optional(body.event_time, (v) => typeof v === "number")) return "event_time is not a number";
+  if (!optional(body.authorizations, (v) => Array.isArray(v) && v.every(isRecord))) {
+    return "authorizations is not an array of objects";
+  }
+  if (Array.isArray(body.authorizations)) {
+    for (const a of body.authorizations as Json[]) {
+      for (const key of ["team_id", "enterprise_id", "user_id"] as const) {
+        if (!optional(a[key], (v) => v === null || isString(v))) {
+          return `authorizations[].${key} is not a string`;
+        }
+      }
+    }
+  }
+  for (const key of ["team", "enterprise", "channel", "container", "message", "view"] as const) {
+    if (!optional(body[key], isRecordOrNull)) return `${key} is not an object`;
+  }
+  if (!optional(body.user, isIdHolder)) return "user is not an object with a string id";
+  if (!optional(body.actions, (v) => Array.isArray(v) && v.every(isRecord))) {
+    return "actions is not an array of objects";
+  }
+  if (body.event !== undefined || body.type === "event_callback") {
+    const event = body.event;
+    if (!isRecord(event)) return "event is not an object";
+    if (!isString(event.type)) return "event.type is not a string";
+    for (const key of ["subtype", "channel_id", "text", "ts", "thread_ts", "bot_id"] as const) {
+      if (!optional(event[key], isString)) return `event.${key} is not a string`;
+    }
+    if (!optional(event.channel, isStringOrIdHolder)) return "event.channel is not a string";
+    if (!optional(event.user, isStringOrIdHolder)) return "event.user is not a string";
+    for (const key of ["item", "subteam", "message", "previous_message", "view"] as const) {
+      if (!optional(event[key], isRecord)) return `event.${key} is not an object`;
+    }
+    return undefined;
+  }
+  // Interactivity (actions, views, shortcuts, options): Bolt reads `user.id` and the team.
+  const interactive =
+    body.actions !== undefined ||
+    body.name !== undefined ||
+    (isString(body.type) &&
+      [
+        "block_actions",
+        "block_suggestion",
+        "interactive_message",
+        "dialog_submission",
+        "shortcut",
+        "message_action",
+        "view_submission",
+        "view_closed",
+      ].includes(body.type as string));
+  if (interactive && body.command === undefined) {
+    if (!isRecord(body.user)) return "user is not an object";
+    if (body.type === "view_submission" || body.type === "view_closed") {
+      if (!isRecord(body.view)) return "view is not an object";
+    }
+  }
+  return undefined;
+}
 
 /** A short name for logs: which event, action, view or command this request carries. */
 function describe(body: Json): string {
@@ -188,7 +280,17 @@ export function createHonoReceiver(opts: HonoReceiverOptions): HonoReceiver {
     }
     const body = parsed.body;
     if (body.ssl_check === "1") return c.body(null, 200);
-    if (body.type === "url_verification") return c.json({ challenge: body.challenge });
+    if (body.type === "url_verification") {
+      if (!isString(body.challenge)) return c.json({ error: "invalid_body" }, 400);
+      return c.json({ challenge: body.challenge });
+    }
+    // Signed but malformed: 400 (not 401, the signature was right; never a 5xx, nothing failed
+    // on our side), before Bolt or any listener sees it.
+    const wrong = invalidShape(body);
+    if (wrong !== undefined) {
+      log.warn({ reason: wrong, event: describe(body) }, "slack request rejected: malformed body");
+      return c.json({ error: "invalid_body", detail: wrong }, 400);
+    }
 
     const label = describe(body);
     const requestId = c.get("requestId");

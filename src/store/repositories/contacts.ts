@@ -32,9 +32,15 @@ export function upsertContact(db: Db, sender: Sender, now: number): ContactRow |
        VALUES (?, ?, ?, ?, ?) RETURNING ${CONTACT_COLUMNS}`,
     ).get(sender.waId, sender.userId, sender.profileName, now, now) as ContactRow;
   }
-  // Learn the other id when a later message carries both, and follow profile name changes.
-  const waId = found.waId ?? sender.waId;
-  const userId = found.userId ?? sender.userId;
+  // Learn the other id when a later message carries both, and follow profile name changes. An
+  // id another contact already holds is not taken over (the unique index would refuse it, and
+  // merging two customers' histories is not ours to guess): the contact keeps what it has.
+  const waId =
+    found.waId ??
+    (sender.waId && !heldByOther(db, "wa_id", sender.waId, found.id) ? sender.waId : null);
+  const userId =
+    found.userId ??
+    (sender.userId && !heldByOther(db, "user_id", sender.userId, found.id) ? sender.userId : null);
   const profileName = sender.profileName ?? found.profileName;
   if (waId === found.waId && userId === found.userId && profileName === found.profileName)
     return found;
@@ -43,6 +49,18 @@ export function upsertContact(db: Db, sender: Sender, now: number): ContactRow |
     `UPDATE contacts SET wa_id = ?, user_id = ?, profile_name = ?, updated_at = ?
      WHERE id = ? RETURNING ${CONTACT_COLUMNS}`,
   ).get(waId, userId, profileName, now, found.id) as ContactRow;
+}
+
+function heldByOther(
+  db: Db,
+  column: "wa_id" | "user_id",
+  value: string,
+  id: ContactRow["id"],
+): boolean {
+  return (
+    prepared(db, `SELECT 1 FROM contacts WHERE ${column} = ? AND id <> ?`).get(value, id) !==
+    undefined
+  );
 }
 
 /** Loads a contact by id. */

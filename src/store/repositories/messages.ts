@@ -11,6 +11,35 @@ import { messages } from "../schema.ts";
 export type MessageRow = typeof messages.$inferSelect;
 
 /**
+ * JSON of a payload to store, never throwing: `JSON.stringify` recurses, and a raw webhook item
+ * nested thousands of levels deep (the route cuts those, but this must hold for any caller)
+ * overflows the stack with a `RangeError` that would fail the whole delivery. Then, and for
+ * anything else that cannot be written (a BigInt, a cycle), the raw item is replaced by a marker
+ * and the rest (the normalised content, bounded by the parser) is kept.
+ */
+const UNSTORABLE = "[raw payload could not be stored]";
+
+function rawJson(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? "null";
+  } catch {
+    return JSON.stringify(UNSTORABLE);
+  }
+}
+
+function payloadJson(payload: Record<string, unknown> & { raw?: unknown }): string {
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    try {
+      return JSON.stringify({ ...payload, raw: UNSTORABLE });
+    } catch {
+      return JSON.stringify({ raw: UNSTORABLE });
+    }
+  }
+}
+
+/**
  * Stores an inbound message unless its WhatsApp id is already known; returns the new id or null.
  * `received` messages wait for a turn; `group` messages are kept without one.
  */
@@ -32,7 +61,7 @@ export function insertInbound(
     msg.waMessageId,
     msg.content.kind,
     msg.text,
-    JSON.stringify({
+    payloadJson({
       content: msg.content,
       context: msg.context,
       ...(msg.referral ? { referral: msg.referral } : {}),
@@ -101,7 +130,7 @@ export function applyStatus(db: Db, update: StatusUpdate, now: number): StatusAp
     code,
     title,
     detail,
-    JSON.stringify(update.raw ?? null),
+    rawJson(update.raw ?? null),
     now,
   );
   if (!inserted) return "duplicate";
@@ -162,7 +191,7 @@ export function insertEvent(
     event.waMessageId,
     event.event.kind,
     event.text,
-    JSON.stringify({ event: event.event, raw: event.raw }),
+    payloadJson({ event: event.event, raw: event.raw }),
     targetId,
     event.sentAt,
     now,

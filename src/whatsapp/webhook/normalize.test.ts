@@ -608,7 +608,7 @@ describe("parseDelivery: malformed input", () => {
     const { delivery: d, issues } = parse(payload);
     expect(d.messages.map((m) => m.waMessageId)).toEqual(["wamid.GOOD"]);
     expect(issues.map((i) => i.path)).toEqual([
-      "entry[0].changes[0].value.messages[0]",
+      "entry[0].changes[0].value.messages[0].id",
       "entry[0].changes[0].value.messages[2].from",
       "entry[0].changes[0].value.messages[3]",
     ]);

@@ -101,6 +101,7 @@ export function parseDelivery(json: unknown): ParseDeliveryResult {
     ignoredFields: [],
   };
   const issues: DeliveryIssue[] = [];
+  const ignored = new Set<string>();
 
   envelope.data.entry.forEach((rawEntry, e) => {
     const entryPath = `entry[${e}]`;
@@ -128,7 +129,9 @@ export function parseDelivery(json: unknown): ParseDeliveryResult {
           break;
         }
         default:
-          if (!delivery.ignoredFields.includes(change.data.field)) {
+          // A Set: a hostile body may carry many thousands of distinct field names.
+          if (!ignored.has(change.data.field)) {
+            ignored.add(change.data.field);
             delivery.ignoredFields.push(change.data.field);
           }
       }
@@ -193,6 +196,17 @@ function toInboundItem(
   path: string,
   issues: DeliveryIssue[],
 ): InboundMessage | InboundEvent | null {
+  // A cheap look before zod: an item without a string id is dropped without building zod's
+  // error objects, which cost ~100 µs each (a 3 MB body can hold ~750,000 empty items).
+  if (
+    typeof raw !== "object" ||
+    raw === null ||
+    typeof (raw as { id?: unknown }).id !== "string" ||
+    (raw as { id: string }).id === ""
+  ) {
+    issues.push({ path: `${path}.id`, message: `${path}.id: missing or not a string (dropped)` });
+    return null;
+  }
   const parsed = messageSchema.safeParse(raw);
   if (!parsed.success) {
     issues.push(issue(parsed.error, path));
