@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadAiConfig, loadConfig, loadDatabasePath } from "./config.ts";
+import {
+  ConfigError,
+  loadAiConfig,
+  loadConfig,
+  loadDatabasePath,
+  loadRetentionConfig,
+} from "./config.ts";
 
 const minimal = {
   WHATSAPP_APP_SECRET: "app-secret-value",
@@ -188,5 +194,62 @@ describe("Slack side settings", () => {
     const list = (err as ConfigError).problems.join("\n");
     expect(list).toContain("SLACK_ROUTING");
     expect(list).toContain("BUSINESS_HOURS");
+  });
+});
+
+describe("retention settings", () => {
+  it("defaults to 90 days for messages and 365 for contacts, 0 = forever", () => {
+    expect(loadConfig(minimal).retention).toEqual({ messageDays: 90, contactDays: 365 });
+    expect(
+      loadConfig({ ...minimal, RETENTION_MESSAGE_DAYS: "0", RETENTION_CONTACT_DAYS: "30" })
+        .retention,
+    ).toEqual({ messageDays: 0, contactDays: 30 });
+    expect(problems({ ...minimal, RETENTION_MESSAGE_DAYS: "-1" }).join(" ")).toContain(
+      "RETENTION_MESSAGE_DAYS",
+    );
+  });
+
+  it("reads them alone for `npm run contact -- retention`", () => {
+    expect(loadRetentionConfig({ RETENTION_CONTACT_DAYS: "7" })).toEqual({
+      messageDays: 90,
+      contactDays: 7,
+    });
+    expect(() => loadRetentionConfig({ RETENTION_MESSAGE_DAYS: "soon" })).toThrow(ConfigError);
+  });
+});
+
+describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
+  it("defaults to two minutes and is read and range-checked", () => {
+    expect(loadConfig(minimal).whatsapp.unknownOutcomeWaitMs).toBe(120_000);
+    expect(
+      loadConfig({ ...minimal, WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "600000" }).whatsapp
+        .unknownOutcomeWaitMs,
+    ).toBe(600_000);
+    expect(problems({ ...minimal, WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "-1" })[0]).toMatch(
+      /^WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS:/,
+    );
+  });
+});
+
+describe("job retry budget, backoff cap, heartbeat and shutdown wait", () => {
+  it("defaults to 15 minutes of retries at most 30 s apart, a 2 s heartbeat, 5 s at shutdown", () => {
+    expect(loadConfig(minimal).jobs).toMatchObject({
+      maxAttempts: 1000,
+      retryBudgetMs: 900_000,
+      backoffMaxMs: 30_000,
+      heartbeatMs: 2_000,
+      shutdownMs: 5_000,
+    });
+    expect(
+      loadConfig({
+        ...minimal,
+        JOB_RETRY_BUDGET_MS: "3000",
+        JOB_BACKOFF_MAX_MS: "200",
+        JOB_HEARTBEAT_MS: "100",
+        JOB_SHUTDOWN_MS: "0",
+      }).jobs,
+    ).toMatchObject({ retryBudgetMs: 3000, backoffMaxMs: 200, heartbeatMs: 100, shutdownMs: 0 });
+    expect(problems({ ...minimal, JOB_BACKOFF_MAX_MS: "0" })[0]).toMatch(/^JOB_BACKOFF_MAX_MS:/);
+    expect(problems({ ...minimal, JOB_HEARTBEAT_MS: "10" })[0]).toMatch(/^JOB_HEARTBEAT_MS:/);
   });
 });

@@ -65,6 +65,7 @@ export const envSchema = z.object({
   ),
   WHATSAPP_BUSINESS_ACCOUNT_ID: optStr(),
   WHATSAPP_TIMEOUT_MS: int(10_000, 100),
+  WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: int(120_000, 0),
   WHATSAPP_GROUP_MESSAGES: z.preprocess(
     emptyToUndefined,
     z.enum(["store", "handle"]).default("store"),
@@ -127,7 +128,14 @@ export const envSchema = z.object({
   JOB_LEASE_MS: int(60_000, 500),
   JOB_POLL_MS: int(250, 10, 60_000),
   JOB_CONCURRENCY: int(4, 1, 64),
-  JOB_MAX_ATTEMPTS: int(8, 1, 100),
+  JOB_MAX_ATTEMPTS: int(1000, 1, 100_000),
+  JOB_RETRY_BUDGET_MS: int(15 * 60_000, 0),
+  JOB_BACKOFF_MAX_MS: int(30_000, 1, 3600_000),
+  JOB_HEARTBEAT_MS: int(2_000, 50, 60_000),
+  JOB_SHUTDOWN_MS: int(5_000, 0, 600_000),
+
+  RETENTION_MESSAGE_DAYS: int(90, 0, 36_500),
+  RETENTION_CONTACT_DAYS: int(365, 0, 36_500),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -146,6 +154,11 @@ export interface Config {
     graphVersion: string;
     businessAccountId: string | null;
     timeoutMs: number;
+    /**
+     * After a send whose outcome is unknown, how long to wait for a status webhook proving it
+     * went out before sending again (then the customer may see it twice).
+     */
+    unknownOutcomeWaitMs: number;
     /** Group messages: `store` (kept, never answered or escalated) or `handle` (like private ones). */
     groupMessages: "store" | "handle";
   };
@@ -205,7 +218,24 @@ export interface Config {
     pollMs: number;
     concurrency: number;
     maxAttempts: number;
+    /** How long a failing job keeps retrying, from its first failure. */
+    retryBudgetMs: number;
+    /** Longest wait between two tries of a failing job. */
+    backoffMaxMs: number;
+    /** Worker heartbeat; a worker silent for three of them has its jobs taken over. */
+    heartbeatMs: number;
+    /** At shutdown, how long running jobs may finish before they are released. */
+    shutdownMs: number;
   };
+  retention: RetentionConfig;
+}
+
+/** How long personal data is kept (days; 0 = forever). See src/core/retention.ts. */
+export interface RetentionConfig {
+  /** Message texts, raw webhook JSON and job payloads are redacted after this many days. */
+  messageDays: number;
+  /** Contacts without activity for this many days are anonymised. */
+  contactDays: number;
 }
 
 /** Thrown when the environment is incomplete or invalid; the message lists every problem. */
@@ -272,6 +302,7 @@ function toConfig(e: Env): Config {
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       businessAccountId: e.WHATSAPP_BUSINESS_ACCOUNT_ID ?? null,
       timeoutMs: e.WHATSAPP_TIMEOUT_MS,
+      unknownOutcomeWaitMs: e.WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS,
       groupMessages: e.WHATSAPP_GROUP_MESSAGES,
     },
     slack: {
@@ -332,6 +363,14 @@ function toConfig(e: Env): Config {
       pollMs: e.JOB_POLL_MS,
       concurrency: e.JOB_CONCURRENCY,
       maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryBudgetMs: e.JOB_RETRY_BUDGET_MS,
+      backoffMaxMs: e.JOB_BACKOFF_MAX_MS,
+      heartbeatMs: e.JOB_HEARTBEAT_MS,
+      shutdownMs: e.JOB_SHUTDOWN_MS,
+    },
+    retention: {
+      messageDays: e.RETENTION_MESSAGE_DAYS,
+      contactDays: e.RETENTION_CONTACT_DAYS,
     },
   };
 }
@@ -344,6 +383,23 @@ export function loadDatabasePath(env: Record<string, string | undefined>): strin
   const parsed = envSchema.shape.DATABASE_PATH.safeParse(env.DATABASE_PATH);
   if (!parsed.success) throw new ConfigError(["DATABASE_PATH: must be a file path"]);
   return parsed.data;
+}
+
+/** The retention settings alone, for `npm run contact -- retention` (needs nothing else). */
+export function loadRetentionConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): RetentionConfig {
+  const parsed = envSchema
+    .pick({ RETENTION_MESSAGE_DAYS: true, RETENTION_CONTACT_DAYS: true })
+    .safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`),
+    );
+  return {
+    messageDays: parsed.data.RETENTION_MESSAGE_DAYS,
+    contactDays: parsed.data.RETENTION_CONTACT_DAYS,
+  };
 }
 
 /** The model and AI settings alone (for `npm run eval` and `npm run bench:cost`). */

@@ -22,8 +22,20 @@ process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promi
 try {
   const service = await startService(config, logger);
   let stopping = false;
+  // Runs as the process that receives the signals: production starts it with
+  // `node --import tsx src/main.ts` (tsx as an in-process loader, no wrapper process; `npm start`
+  // execs the same command). First SIGTERM/SIGINT: webhooks get 503, running jobs get
+  // JOB_SHUTDOWN_MS to finish and the rest are released to the queue for the next start. A
+  // second signal releases them at once and exits.
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, "second signal: releasing running jobs and exiting now");
+      try {
+        service.abandon();
+      } finally {
+        process.exit(1);
+      }
+    }
     stopping = true;
     logger.info({ signal }, "shutting down: draining jobs");
     service.stop().then(

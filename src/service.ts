@@ -2,27 +2,32 @@ import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
+import { HANDOFF_JOB, requestHandoff } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
 import type { Transcriber } from "./ai/media.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
-import type { MessageId } from "./core/ids.ts";
+import type { ConversationId, MessageId } from "./core/ids.ts";
 import { createHttpApp } from "./http/app.ts";
 import { enqueueJob } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
-import type { JobHandler } from "./jobs/types.ts";
+import type { ClaimedJob, JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
 import { createSendJob, sendJobDeadHandler } from "./outbound/send-job.ts";
 import { createSlackApp } from "./slack/app.ts";
 import { createSlackBridge } from "./slack/bridge.ts";
 import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
 import type { SlackDeps, SlackSettings } from "./slack/deps.ts";
+import { enqueueThreadPost } from "./slack/enqueue.ts";
 import { hasThread, showEvent } from "./slack/events.ts";
+import { threadForConversation } from "./slack/store.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { getMessage } from "./store/repositories/messages.ts";
+import { startRetentionTimer } from "./store/retention.ts";
 import { inTransaction } from "./store/tx.ts";
+import { createTurnDeadHandler, mirrorDeadHandler } from "./turns/dead.ts";
 import { routeTurns } from "./turns/router.ts";
 import { createTurnJob } from "./turns/turn-job.ts";
 import type { TurnProcessor } from "./turns/types.ts";
@@ -39,8 +44,14 @@ export interface Service {
   /** The bound HTTP port (useful with PORT=0). */
   port: number;
   url: string;
-  /** Stops accepting requests, drains running jobs, closes the database. */
+  /**
+   * Answers webhooks with 503 (Meta and Slack retry them later), stops accepting requests, lets
+   * running jobs finish for up to `timeoutMs` (default JOB_SHUTDOWN_MS) and releases the rest to
+   * the queue, closes the database.
+   */
   stop(timeoutMs?: number): Promise<void>;
+  /** A second signal: releases running jobs at once, without waiting (the process then exits). */
+  abandon(): void;
 }
 
 export interface ServiceOverrides {
@@ -59,7 +70,9 @@ export async function startService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const db = openDatabase(config.databasePath);
+  const db = openDatabase(config.databasePath, {
+    warn: (fields, msg) => logger.warn({ component: "store", ...fields }, msg),
+  });
   const graph = createGraphClient({
     baseUrl: config.whatsapp.graphUrl,
     version: config.whatsapp.graphVersion,
@@ -146,22 +159,28 @@ export async function startService(
       if (msg) notifyFailure(db, msg.conversationId, messageId, code, reason);
     },
   };
+  const turnLogger = logger.child({ component: "turn" });
   const handlers: Record<string, JobHandler<never>> = {
     ...bridge.jobs,
     turn: createTurnJob({
       db,
       graph,
       processor: routeTurns({ bot: overrides.processor ?? responder, human: bridge.mirror }),
-      logger: logger.child({ component: "turn" }),
+      logger: turnLogger,
       burst: { burstMs: config.jobs.burstMs, maxBurstMs: config.jobs.burstMs * 4 },
     }),
     send: createSendJob({
       ...sendDeps,
+      unknownOutcomeWaitMs: config.whatsapp.unknownOutcomeWaitMs,
       graph,
       logger: logger.child({ component: "send" }),
       onStatusApplied,
     }),
   };
+  const mirrorDead = mirrorDeadHandler({ logger: slackLogger }) as (
+    job: ClaimedJob<never>,
+    error: string,
+  ) => void;
   runner = createJobRunner({
     db,
     logger: logger.child({ component: "jobs" }),
@@ -169,11 +188,49 @@ export async function startService(
     leaseMs: config.jobs.leaseMs,
     pollMs: config.jobs.pollMs,
     concurrency: config.jobs.concurrency,
-    onDead: { send: sendJobDeadHandler(sendDeps), ...bridge.onDead },
+    backoff: { baseMs: Math.min(1_000, config.jobs.backoffMaxMs), maxMs: config.jobs.backoffMaxMs },
+    retryBudgetMs: config.jobs.retryBudgetMs,
+    // A handoff is never given up (nobody would see the conversation): it retries until its
+    // attempts (HANDOFF_MAX_ATTEMPTS) run out, days at the backoff cap.
+    retryBudgetByKind: { [HANDOFF_JOB]: Number.POSITIVE_INFINITY },
+    heartbeatMs: config.jobs.heartbeatMs,
+    onDead: {
+      send: sendJobDeadHandler(sendDeps),
+      // A turn that died (model or Graph down past the retry budget) hands the customer to a
+      // person instead of leaving them unanswered.
+      turn: createTurnDeadHandler({
+        db,
+        logger: turnLogger,
+        handOff: (t) =>
+          requestHandoff(db, {
+            conversationId: t.conversation.id as ConversationId,
+            reason: "model_unavailable",
+            detail: `the automatic answer failed for longer than the retry budget: ${t.error}`,
+            confidence: null,
+            summary: null,
+            lastCustomerText: t.customerText,
+            language: t.language,
+            customerNotified: false,
+            at: t.at,
+          }),
+        notifyThread: (conversationId, text) => {
+          if (!threadForConversation(db, conversationId)?.rootTs) return false;
+          enqueueThreadPost(db, { conversationId, text });
+          return true;
+        },
+      }) as (job: ClaimedJob<never>, error: string) => void,
+      "slack.post": mirrorDead,
+      "slack.mirror_media": mirrorDead,
+      ...bridge.onDead,
+    },
   });
+  // True from the first SIGTERM: webhooks get 503 (retried later by Meta and Slack) and /healthz
+  // says "draining", while the running jobs finish or are released.
+  let draining = false;
   const app = createHttpApp({
     logger,
     db,
+    draining: () => draining,
     mounts: {
       "/webhooks/whatsapp": createWhatsAppRoutes({
         db,
@@ -188,7 +245,11 @@ export async function startService(
           onEvent: showEvent,
         },
         onIngested: (r) => {
-          if (r.nextTurnAt !== null || r.statuses.applied > 0 || r.events > 0)
+          if (
+            r.nextTurnAt !== null ||
+            r.statuses.applied + r.statuses.unknown_message > 0 ||
+            r.events > 0
+          )
             jobRunner.wake(r.nextTurnAt ?? Date.now());
         },
       }),
@@ -211,6 +272,12 @@ export async function startService(
   const { server, port } = listening;
   jobRunner.start();
   const stopSweeper = bridge.startSweeper(config.slack.sweepSeconds * 1000);
+  // Data retention (RETENTION_*): shortly after start, then daily; unref'd timers.
+  const retention = startRetentionTimer({
+    db,
+    settings: config.retention,
+    logger: logger.child({ component: "retention" }),
+  });
   // Templates for the Send template modal: refreshed once at start when the WABA is known.
   if (config.whatsapp.businessAccountId) {
     inTransaction(db, () =>
@@ -231,14 +298,26 @@ export async function startService(
     kb,
     port,
     url: `http://127.0.0.1:${port}`,
-    async stop(timeoutMs = 10_000) {
+    async stop(timeoutMs = config.jobs.shutdownMs) {
+      draining = true;
       stopSweeper();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await slack.stop();
+      await retention.stop();
+      // Jobs first: they finish or are released while the server still answers (503 for
+      // webhooks), so a slow keep-alive client cannot hold the release back.
       await jobRunner.stop(timeoutMs);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const http = server as Partial<Pick<import("node:http").Server, "closeAllConnections">>;
+      // A client holding a request open must not keep the process from exiting.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      http.closeAllConnections?.();
+      await slack.stop();
       kb.close();
       db.$client.close();
       logger.info("jembatan stopped");
+    },
+    abandon() {
+      draining = true;
+      jobRunner.abandon();
     },
   };
 }

@@ -366,12 +366,12 @@ describe("turn job", () => {
     ]);
   });
 
-  it("retries the turn when the Graph API is down, without losing the messages", async () => {
+  it("a Graph outage on the read receipt does not hold the turn (a courtesy, never a blocker)", async () => {
     h.graph.failNext({ route: "messages", httpStatus: 503 }, 1);
     await h.meta.send(textMessage("are you there?", { id: "wamid.B1" }));
     await expect
       .poll(() => rows("select state, attempts from jobs"), { timeout: 8000 })
-      .toEqual([{ state: "done", attempts: 2 }]);
+      .toEqual([{ state: "done", attempts: 1 }]);
     expect(rows("select status from messages")).toEqual([{ status: "handled" }]);
   });
 });

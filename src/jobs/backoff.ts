@@ -4,7 +4,17 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export const defaultBackoff: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000 };
+/**
+ * 1 s doubling to 30 s: during an outage a job is tried every 15–30 s, so once the remote is
+ * back its queue drains within half a minute (JOB_BACKOFF_MAX_MS).
+ */
+export const defaultBackoff: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 };
+
+/** A remote's own Retry-After is honoured up to this long (a 429 storm must not stall a day). */
+export const RETRY_AFTER_CAP_MS = 5 * 60_000;
+
+/** How long a failing job keeps retrying, counted from its first failure (JOB_RETRY_BUDGET_MS). */
+export const DEFAULT_RETRY_BUDGET_MS = 15 * 60_000;
 
 /**
  * Delay before attempt `attempt + 1`, after `attempt` failures (1-based). "Equal jitter": half

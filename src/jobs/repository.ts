@@ -3,7 +3,11 @@ import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import type { ClaimedJob, EnqueueOptions } from "./types.ts";
 
-export const DEFAULT_MAX_ATTEMPTS = 8;
+/**
+ * A safety net only: a failing job gives up when its retry time budget (JOB_RETRY_BUDGET_MS,
+ * counted from its first failure) is spent, which at the capped backoff is a few dozen attempts.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 1000;
 
 /**
  * Inserts a job. Call inside the transaction that writes the data the job acts on. Returns the
@@ -33,9 +37,12 @@ const FIRST_IN_ORDER = `(j.order_key IS NULL OR NOT EXISTS (
     WHERE p.order_key = j.order_key AND p.id < j.id AND p.state IN ('pending', 'running')))`;
 
 /**
- * Claims up to `limit` due jobs for `workerId`: pending jobs whose time has come, and running
- * jobs whose lease expired (their worker died). A job with an order key is only due when no
- * earlier job with that key is unfinished, which keeps each conversation's jobs in order.
+ * Claims up to `limit` due jobs for `workerId`: pending jobs whose time has come, running jobs
+ * whose lease expired (their worker died), and running jobs of another worker whose heartbeat is
+ * older than `staleBefore` or that announced a clean stop (see `workers`), which are taken over
+ * at once rather than after their lease. A job with an order key is only due when no earlier job
+ * with that key is unfinished, which keeps each conversation's jobs in order. Taking over a
+ * running job counts as a failure for its retry budget (the worker may have died of it).
  * Must run inside an immediate transaction so two workers never claim the same row.
  */
 export function claimDueJobs(
@@ -44,6 +51,7 @@ export function claimDueJobs(
   limit: number,
   leaseMs: number,
   now: number,
+  staleBefore: number | null = null,
 ): ClaimedJob[] {
   // Two index-ordered queries merged here rather than one with an OR: the OR made SQLite build a
   // row set and a temporary sort tree on every claim, which took several times longer, and the
@@ -54,11 +62,15 @@ export function claimDueJobs(
      WHERE j.state = 'pending' AND j.run_at <= ? AND ${FIRST_IN_ORDER}
      ORDER BY j.run_at, j.id LIMIT ?`,
   ).all(now, limit) as { id: JobId; runAt: number }[];
+  // Running jobs are few (at most JOB_CONCURRENCY per live worker), so the worker lookup is cheap.
   const expired = prepared(
     db,
     `SELECT id, run_at AS runAt FROM jobs j
-     WHERE j.state = 'running' AND j.lease_until <= ? AND ${FIRST_IN_ORDER}`,
-  ).all(now) as { id: JobId; runAt: number }[];
+     WHERE j.state = 'running' AND (j.lease_until <= @now OR (j.locked_by <> @self AND EXISTS (
+         SELECT 1 FROM workers w WHERE w.id = j.locked_by
+           AND (w.stopped_at IS NOT NULL OR w.heartbeat_at <= @stale))))
+       AND ${FIRST_IN_ORDER}`,
+  ).all({ now, self: workerId, stale: staleBefore ?? -1 }) as { id: JobId; runAt: number }[];
   const candidates =
     expired.length === 0
       ? pending
@@ -66,14 +78,17 @@ export function claimDueJobs(
   const claimed: ClaimedJob[] = [];
   const claim = prepared(
     db,
-    `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = ?, locked_by = ?,
-       updated_at = ?
-     WHERE id = ?
+    `UPDATE jobs SET attempts = attempts + 1, lease_until = @lease, locked_by = @workerId,
+       updated_at = @now,
+       first_failed_at = CASE WHEN state = 'running' THEN coalesce(first_failed_at, @now)
+         ELSE first_failed_at END,
+       state = 'running'
+     WHERE id = @id
      RETURNING id, kind, payload, order_key AS orderKey, attempts, max_attempts AS maxAttempts,
-       created_at AS createdAt`,
+       created_at AS createdAt, first_failed_at AS firstFailedAt`,
   );
   for (const { id } of candidates) {
-    const row = claim.get(now + leaseMs, workerId, now, id) as
+    const row = claim.get({ lease: now + leaseMs, workerId, now, id }) as
       | (Omit<ClaimedJob, "attempt" | "payload"> & { attempts: number; payload: string | null })
       | undefined;
     if (!row) continue;
@@ -85,6 +100,7 @@ export function claimDueJobs(
       attempt: row.attempts,
       maxAttempts: row.maxAttempts,
       createdAt: row.createdAt,
+      firstFailedAt: row.firstFailedAt ?? null,
     });
   }
   return claimed;
@@ -142,10 +158,57 @@ export function rescheduleJob(
   const res = prepared(
     db,
     `UPDATE jobs SET state = 'pending', run_at = @runAt, lease_until = NULL, locked_by = NULL,
-       last_error = @lastError, updated_at = @now, attempts = attempts - @undo
+       last_error = @lastError, updated_at = @now, attempts = attempts - @undo,
+       first_failed_at = CASE WHEN @undo = 0 THEN coalesce(first_failed_at, @now)
+         ELSE first_failed_at END
      WHERE ${OWNED}`,
   ).run({ ...owner(job, workerId), runAt, lastError, now, undo: countAttempt ? 0 : 1 });
   return res.changes === 1;
+}
+
+/**
+ * Gives a job this run abandons (shutdown) back to the queue, due at once, without counting a
+ * failure: no backoff, no retry budget. The attempt number still advances on the next claim, so
+ * the handler knows its previous run may have got as far as a remote call (e.g. `slack.post`
+ * looks for its earlier post); `max_attempts` is raised by one so that this cannot use up the
+ * last attempt.
+ */
+export function releaseJob(db: Db, job: ClaimedJob, workerId: string, now: number): boolean {
+  const res = prepared(
+    db,
+    `UPDATE jobs SET state = 'pending', run_at = @now, lease_until = NULL, locked_by = NULL,
+       updated_at = @now, max_attempts = max(max_attempts, attempts + 1)
+     WHERE ${OWNED}`,
+  ).run({ ...owner(job, workerId), now });
+  return res.changes === 1;
+}
+
+/** Records a runner as alive (at start) and drops rows of workers gone for a day. */
+export function registerWorker(db: Db, workerId: string, now: number): void {
+  prepared(
+    db,
+    `INSERT INTO workers (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = NULL`,
+  ).run(workerId, process.pid, now, now);
+  prepared(
+    db,
+    `DELETE FROM workers WHERE heartbeat_at < ? AND NOT EXISTS (
+       SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = workers.id)`,
+  ).run(now - 24 * 60 * 60_000);
+}
+
+/** The runner's heartbeat: it is alive and still owns the jobs it locked. */
+export function heartbeatWorker(db: Db, workerId: string, now: number): void {
+  prepared(db, "UPDATE workers SET heartbeat_at = ? WHERE id = ?").run(now, workerId);
+}
+
+/** A clean stop: whatever this worker still holds may be taken over at once. */
+export function stopWorker(db: Db, workerId: string, now: number): void {
+  prepared(db, "UPDATE workers SET stopped_at = ?, heartbeat_at = ? WHERE id = ?").run(
+    now,
+    now,
+    workerId,
+  );
 }
 
 /** Gives up on the job, keeping the last error for operators. */
@@ -188,4 +251,18 @@ export function nextDueAt(db: Db): number | null {
          UNION ALL SELECT min(lease_until) FROM jobs WHERE state = 'running')`,
   ).get() as { t: number | null };
   return row.t;
+}
+
+/**
+ * Makes a waiting `send` job of this message due now: a status webhook just proved that an
+ * earlier attempt whose outcome was unknown reached Meta, so the job can record it at once
+ * instead of sleeping out the rest of its unknown-outcome wait (holding the conversation's later
+ * jobs back meanwhile).
+ */
+export function wakeSendJob(db: Db, messageId: number, now: number): void {
+  prepared(
+    db,
+    `UPDATE jobs SET run_at = ? WHERE kind = 'send' AND state = 'pending' AND run_at > ?
+       AND json_extract(payload, '$.messageId') = ?`,
+  ).run(now, now, messageId);
 }

@@ -288,8 +288,22 @@ describe("job runner: giving up and shutting down", () => {
     r.start();
     await expect.poll(() => job(id).state, { timeout: 2000 }).toBe("running");
     await r.stop(50);
-    expect(job(id).state).toBe("running"); // keeps its lease; the next start takes it over
+    // Released: due at once for the next start, no failure counted (no backoff, no budget); its
+    // next run is attempt 2 (it may have got as far as a remote call) and may not be its last.
+    expect(job(id)).toMatchObject({
+      state: "pending",
+      attempts: 1,
+      maxAttempts: 2,
+      leaseUntil: null,
+      lockedBy: null,
+      firstFailedAt: null,
+    });
+    expect(job(id).runAt).toBeLessThanOrEqual(Date.now());
     expect(logLines.some((l) => String(l.msg).includes("abandoned at shutdown"))).toBe(true);
+    const seen: number[] = [];
+    await runner({ slow: async (j) => void seen.push(j.attempt) }).drain();
+    expect(seen).toEqual([2]);
+    expect(job(id).state).toBe("done");
   });
 
   it("gives up on a job whose worker died on its last attempt", async () => {

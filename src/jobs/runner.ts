@@ -3,16 +3,26 @@ import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { inTransaction } from "../store/tx.ts";
-import { type BackoffPolicy, backoffDelay, defaultBackoff } from "./backoff.ts";
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_RETRY_BUDGET_MS,
+  defaultBackoff,
+  RETRY_AFTER_CAP_MS,
+} from "./backoff.ts";
 import {
   claimDueJobs,
   completeJob,
   extendLease,
+  heartbeatWorker,
   killJob,
   nextAfter,
   nextDueAt,
   ownsJob,
+  registerWorker,
+  releaseJob,
   rescheduleJob,
+  stopWorker,
 } from "./repository.ts";
 import { type ClaimedJob, type JobHandler, type JobKind, LeaseLostError } from "./types.ts";
 
@@ -25,6 +35,19 @@ export interface JobRunnerOptions {
   pollMs: number;
   concurrency: number;
   backoff?: BackoffPolicy;
+  /**
+   * How long a failing job keeps retrying, from its first failure (JOB_RETRY_BUDGET_MS): a
+   * remote that is down for less than this loses nothing. Only errors marked `retryable: false`
+   * (PermanentJobError) end a job earlier; `max_attempts` is a safety net.
+   */
+  retryBudgetMs?: number;
+  /** Per kind, a different budget (e.g. `Infinity` for a job that must never be given up). */
+  retryBudgetByKind?: Partial<Record<JobKind, number>>;
+  /**
+   * The worker heartbeat (JOB_HEARTBEAT_MS): jobs of a worker silent for three heartbeats, or
+   * stopped, are taken over at once instead of after JOB_LEASE_MS.
+   */
+  heartbeatMs?: number;
   /**
    * Per kind, what to record when a job is given up (e.g. mark its message failed and tell the
    * agent). Runs in the same transaction that marks the job dead, so it happens exactly once.
@@ -43,8 +66,16 @@ export interface JobRunner {
    * earlier. Call after enqueueing to skip the poll delay.
    */
   wake(at?: number): void;
-  /** Stops claiming, waits up to `timeoutMs` for running jobs, then aborts the rest. */
+  /**
+   * Stops claiming, waits up to `timeoutMs` for running jobs, then aborts the rest and gives
+   * them back to the queue (due at once, no failure counted), and records a clean stop.
+   */
   stop(timeoutMs?: number): Promise<void>;
+  /**
+   * At once and synchronously: gives every running job back to the queue and records a clean
+   * stop (a second SIGTERM, just before exiting). Handlers still running lose their fencing.
+   */
+  abandon(): void;
   /** Runs due jobs until none is left; for tests and scripts. Returns how many ran. */
   drain(): Promise<number>;
   inFlight(): number;
@@ -59,9 +90,15 @@ export interface JobRunner {
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
   const { db, logger, leaseMs, pollMs, concurrency } = opts;
   const backoff = opts.backoff ?? defaultBackoff;
+  const budgetMs = opts.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
+  const heartbeatMs = opts.heartbeatMs ?? 2_000;
   const now = opts.now ?? Date.now;
   const workerId = opts.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const running = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  const running = new Map<
+    number,
+    { promise: Promise<void>; abort: AbortController; job: ClaimedJob }
+  >();
+  let heartbeat: ReturnType<typeof setInterval> | null = null;
   let started = false;
   let stopping = false;
   // The next planned check and when it fires.
@@ -126,7 +163,10 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       saturated = true;
       return 0;
     }
-    const claimed = inTransaction(db, () => claimDueJobs(db, workerId, free, leaseMs, now()));
+    const at = now();
+    const claimed = inTransaction(db, () =>
+      claimDueJobs(db, workerId, free, leaseMs, at, at - 3 * heartbeatMs),
+    );
     // Every free slot taken: more jobs may be due than there was room for.
     saturated = claimed.length >= free;
     for (const job of claimed) {
@@ -141,7 +181,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
           running.delete(job.id);
           if (started) afterJob(job);
         });
-      running.set(job.id, { promise, abort });
+      running.set(job.id, { promise, abort, job });
     }
     return claimed.length;
   }
@@ -224,7 +264,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       log.debug("job done");
     } catch (err) {
       if (abort.signal.reason instanceof RunnerStoppedError) {
-        log.warn("job abandoned at shutdown; it is taken over after its lease expires");
+        release(job);
+        log.warn("job abandoned at shutdown; released to the queue for the next start");
         return;
       }
       if (err instanceof LeaseLostError || abort.signal.reason instanceof LeaseLostError) {
@@ -244,26 +285,66 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       err !== null &&
       (err as { retryable?: unknown }).retryable === false
     );
-    if (!retryable || job.attempt >= job.maxAttempts) {
+    const at = now();
+    const failingSince = job.firstFailedAt ?? at;
+    const budget = opts.retryBudgetByKind?.[job.kind] ?? budgetMs;
+    const outOfTime = at - failingSince >= budget;
+    if (!retryable || job.attempt >= job.maxAttempts || outOfTime) {
       const onDead = opts.onDead?.[job.kind] as
         | ((job: ClaimedJob, error: string) => void)
         | undefined;
+      let died = false;
       inTransaction(db, () => {
-        if (killJob(db, job, workerId, message, now())) onDead?.(job, message);
+        died = killJob(db, job, workerId, message, at);
+        if (died) onDead?.(job, message);
       });
+      if (!died) return;
+      const why = !retryable
+        ? "permanent error"
+        : outOfTime
+          ? `retried for ${Math.round((at - failingSince) / 1000)} s (budget ${Math.round(budget / 1000)} s)`
+          : `attempt limit ${job.maxAttempts}`;
+      // Deaths page someone: a dead job is work that did not happen (see the kind's dead handler).
       log.error(
-        { err, attempts: job.attempt, retryable },
-        `job dead after ${job.attempt} attempt(s): ${message}`,
+        { err, attempts: job.attempt, retryable, alert: "operator", jobDead: true },
+        `job dead after ${job.attempt} attempt(s), ${why}: ${message}`,
       );
       return;
     }
     const hinted = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
     const delay = Math.max(
       backoffDelay(job.attempt, backoff),
-      typeof hinted === "number" ? hinted : 0,
+      typeof hinted === "number" ? Math.min(hinted, RETRY_AFTER_CAP_MS) : 0,
     );
     rescheduleJob(db, job, workerId, now() + delay, message, true, now());
     log.warn({ err, retryInMs: delay }, `job failed, will retry: ${message}`);
+  }
+
+  /** Gives a job this run abandons back to the queue; harmless if it finished meanwhile. */
+  function release(job: ClaimedJob) {
+    try {
+      releaseJob(db, job, workerId, now());
+    } catch (err) {
+      logger.warn({ err, jobId: job.id }, "job runner: could not release a job at shutdown");
+    }
+  }
+
+  function beat() {
+    try {
+      heartbeatWorker(db, workerId, now());
+    } catch (err) {
+      logger.warn({ err }, "job runner: could not record its heartbeat");
+    }
+  }
+
+  function markStopped() {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    try {
+      stopWorker(db, workerId, now());
+    } catch (err) {
+      logger.warn({ err }, "job runner: could not record its stop");
+    }
   }
 
   return {
@@ -272,6 +353,12 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       if (started) return;
       started = true;
       stopping = false;
+      // Heartbeat rather than "take over every running job at start": a process owns its SQLite
+      // file today, but a heartbeat stays right with a second instance (or a runner started
+      // twice in one process, as tests do), and it also catches a worker that hangs.
+      registerWorker(db, workerId, now());
+      heartbeat = setInterval(beat, heartbeatMs);
+      heartbeat.unref?.();
       schedule(0);
     },
     wake(at) {
@@ -285,10 +372,27 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       const all = Promise.allSettled([...running.values()].map((r) => r.promise));
       const timeout = new Promise((r) => setTimeout(r, timeoutMs).unref?.());
       await Promise.race([all, timeout]);
-      // Jobs still running are abandoned without counting an attempt: they keep their lease and
-      // the next start takes them over once it expires.
-      for (const r of running.values()) r.abort.abort(new RunnerStoppedError());
-      await Promise.allSettled([...running.values()].map((r) => r.promise));
+      // Jobs still running are abandoned without counting a failure: aborted, and released to
+      // the queue (due at once) so the next start takes them without waiting for the lease.
+      const left = [...running.values()];
+      for (const r of left) r.abort.abort(new RunnerStoppedError());
+      const settled = Promise.allSettled(left.map((r) => r.promise));
+      // A handler that ignores its signal is not waited for: its job is released anyway, and
+      // whatever it tries to record later is refused by the fencing.
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 1_000).unref?.())]);
+      for (const r of left) release(r.job);
+      markStopped();
+    },
+    abandon() {
+      stopping = true;
+      started = false;
+      planned?.cancel();
+      planned = null;
+      for (const r of running.values()) {
+        r.abort.abort(new RunnerStoppedError());
+        release(r.job);
+      }
+      markStopped();
     },
     async drain() {
       let ran = 0;

@@ -13,6 +13,8 @@ export interface ClaimedJob<P = unknown> {
   attempt: number;
   maxAttempts: number;
   createdAt: number;
+  /** When the job first failed (the start of its retry budget); null/absent: never failed. */
+  firstFailedAt?: number | null;
 }
 
 /** Tools a handler gets for one run. */

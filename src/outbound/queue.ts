@@ -52,3 +52,9 @@ export function queueOutbound(db: Db, input: QueueOutboundInput, now = Date.now(
 
 /** The value we put in `biz_opaque_callback_data` so status webhooks name our message. */
 export const callbackDataFor = (id: MessageId) => `msg:${id}`;
+
+/** Our message id in a status webhook's `biz_opaque_callback_data`, or null when not ours. */
+export function messageIdOfCallback(data: string | null): MessageId | null {
+  const m = data === null ? null : /^msg:(\d{1,15})$/.exec(data);
+  return m ? (Number(m[1]) as MessageId) : null;
+}

@@ -290,3 +290,157 @@ describe("send job", () => {
     expect(graph.sent).toHaveLength(0);
   });
 });
+
+describe("send outcome: not sent, rejected or unknown", () => {
+  /** A port nothing listens on (yet). */
+  async function closedPort(): Promise<number> {
+    const { createServer } = await import("node:net");
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const { port } = probe.address() as { port: number };
+    await new Promise((r) => probe.close(r));
+    return port;
+  }
+
+  /** Forwards every connection on `port` to the Graph emulator: "the emulator is back". */
+  async function forwardTo(port: number) {
+    const { createConnection, createServer } = await import("node:net");
+    const target = new URL(graph.url);
+    const proxy = createServer((client) => {
+      const upstream = createConnection(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(port, "127.0.0.1", () => r()));
+    return proxy;
+  }
+
+  it("a refused connection is not an unknown outcome: retried at once, sent exactly once when Meta is back", async () => {
+    const port = await closedPort();
+    const client = createGraphClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      version: "v25.0",
+      accessToken: "tok",
+      phoneNumberId: "PN1",
+      timeoutMs: 1000,
+    });
+    const attempts: string[] = [];
+    const send = createSendJob({
+      db: t.db,
+      graph: client,
+      logger,
+      // Were a refused connection treated as unknown, the retry would wait a minute.
+      unknownOutcomeWaitMs: 60_000,
+    });
+    runner = createJobRunner({
+      db: t.db,
+      logger,
+      leaseMs: 10_000,
+      pollMs: 10,
+      concurrency: 1,
+      backoff: { baseMs: 20, maxMs: 40 },
+      handlers: {
+        send: (async (job, ctx) => {
+          try {
+            return await send(job, ctx);
+          } finally {
+            attempts.push(getMessage(t.db, job.payload.messageId)!.status);
+          }
+        }) as typeof send,
+      },
+    });
+    const id = queue(conversation());
+    runner.start();
+    await expect.poll(() => attempts.length, { timeout: 3000, interval: 5 }).toBeGreaterThan(1);
+    // Nothing reached Meta: back to queued after each attempt, never left `sending`.
+    expect(attempts.every((s) => s === "queued")).toBe(true);
+    expect(getMessage(t.db, id)?.status).toBe("queued");
+    const proxy = await forwardTo(port);
+    try {
+      await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 3000 }).toBe("accepted");
+      expect(graph.sent).toHaveLength(1);
+      expect(graph.sent[0]!.callbackData).toBe(callbackDataFor(id));
+    } finally {
+      await runner.stop(1000);
+      runner = null;
+      proxy.close();
+    }
+  });
+
+  it("Meta's own error answer is not an unknown outcome either", async () => {
+    graph.failNext({ route: "messages", httpStatus: 503, code: 2 });
+    const id = queue(conversation());
+    await makeRunner({ unknownOutcomeWaitMs: 60_000 }).drain();
+    expect(getMessage(t.db, id)?.status).toBe("queued");
+    t.db.$client.exec("update jobs set run_at = 0");
+    await runner!.drain();
+    expect(getMessage(t.db, id)?.status).toBe("accepted");
+    expect(graph.sent).toHaveLength(1);
+  });
+
+  it("a gateway's 5xx without Meta's error object may have been forwarded: unknown, waits", async () => {
+    graph.failNext({ route: "messages", httpStatus: 504, rawBody: "<html>Gateway Timeout</html>" });
+    const id = queue(conversation());
+    await makeRunner({ unknownOutcomeWaitMs: 60_000 }).drain();
+    expect(getMessage(t.db, id)?.status).toBe("sending");
+    t.db.$client.exec("update jobs set run_at = 0");
+    await runner!.drain();
+    expect(getMessage(t.db, id)?.status).toBe("sending");
+    expect(graph.sent).toHaveLength(0);
+  });
+
+  it("a timeout after Meta received the request waits the configured time; a status webhook meanwhile prevents the second send", async () => {
+    graph.setLatency(250); // Meta accepts, but only after our 100 ms timeout
+    const id = queue(conversation());
+    const r = makeRunner({ unknownOutcomeWaitMs: 800 }, 100);
+    r.start();
+    await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 2000 }).toBe("sending");
+    const accepted = await graph.waitFor((g) => g.sent[0], 2000);
+    graph.setLatency(0);
+    // The job waits (rescheduled, not failed) instead of sending again right away.
+    await new Promise((res) => setTimeout(res, 300));
+    expect(graph.requests.filter((q) => q.path.endsWith("/messages"))).toHaveLength(1);
+    await expect.poll(jobState).toEqual([{ state: "pending", attempts: 1 }]);
+    // Meta's status webhook arrives within the wait.
+    inTransaction(t.db, () =>
+      applyStatus(
+        t.db,
+        {
+          waMessageId: accepted.waMessageId as StatusUpdate["waMessageId"],
+          status: "delivered",
+          at: Date.now(),
+          recipientId: "6281234",
+          callbackData: accepted.callbackData,
+          errors: [],
+          pricingCategory: null,
+          raw: {},
+        },
+        Date.now(),
+      ),
+    );
+    await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 3000 }).toBe("delivered");
+    await r.drain();
+    expect(graph.sent).toHaveLength(1);
+    expect(graph.requests.filter((q) => q.path.endsWith("/messages"))).toHaveLength(1);
+    expect(jobState()).toEqual([{ state: "done", attempts: 2 }]);
+  });
+
+  it("without a status webhook the message is sent again only once the configured wait is over", async () => {
+    graph.setLatency(250);
+    const id = queue(conversation());
+    const r = makeRunner({ unknownOutcomeWaitMs: 600 }, 100);
+    r.start();
+    await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 2000 }).toBe("sending");
+    // The emulator took the request (and its latency) before answering faster again.
+    await graph.waitFor((g) => g.requests.length === 1, 2000);
+    graph.setLatency(0);
+    await expect.poll(() => getMessage(t.db, id)?.status, { timeout: 3000 }).toBe("accepted");
+    const posts = graph.requests.filter((q) => q.path.endsWith("/messages"));
+    expect(posts).toHaveLength(2);
+    // Counted from the first attempt's start (marked just before its request left); the customer
+    // got it twice: the known limit.
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(500);
+    expect(graph.sent).toHaveLength(2);
+  });
+});

@@ -26,7 +26,9 @@ export interface SendJobDeps {
   logger: Logger;
   /**
    * After a send whose outcome is unknown (the process died or the call timed out mid-request),
-   * how long to wait for a status webhook proving it was accepted before sending again.
+   * how long to wait for a status webhook proving it was accepted before sending again
+   * (`WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS`). With no status webhook by then the message is sent
+   * again, and the customer may see it twice: the Cloud API has no idempotency key.
    */
   unknownOutcomeWaitMs?: number;
   /** How often to retry while the access token or the account needs an operator. */
@@ -78,9 +80,13 @@ export const WINDOW_CLOSED_CODE = 131047;
  * The `send` job: delivers one outbound message through the Graph API, at most once.
  *
  * Before calling the API the message is committed as `sending`. If the process dies or the call
- * times out, the outcome is unknown: Meta may have accepted it. The retry then first looks for a
- * status webhook carrying our id (`biz_opaque_callback_data`), and waits `unknownOutcomeWaitMs`
- * for one before sending again, so a crash does not make the customer see the message twice.
+ * fails in a way that may have reached Meta (a timeout or reset after the request was written, a
+ * gateway's 5xx), the outcome is unknown: Meta may have accepted it. The retry then first looks
+ * for a status webhook carrying our id (`biz_opaque_callback_data`), and waits
+ * `unknownOutcomeWaitMs` for one before sending again, so a crash does not make the customer see
+ * the message twice as long as Meta's status webhook comes within the wait. A failure that
+ * provably never reached Meta (`GraphApiError.fate === "not_sent"`) or Meta's own error answer is
+ * not an unknown outcome: it is retried without the wait.
  */
 export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
   const { db, logger } = deps;
@@ -98,7 +104,9 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
     }
     if (msg.status !== "queued" && msg.status !== "sending") return; // already decided
 
-    if (msg.status === "sending") {
+    // An earlier attempt may have reached Meta: `sending` (unknown outcome), or back in `queued`
+    // after a later attempt failed without reaching Meta. A status webhook proves it went out.
+    if (msg.status === "sending" || msg.sendStartedAt !== null) {
       const proof = db
         .select()
         .from(statusEvents)
@@ -112,6 +120,8 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
         );
         return;
       }
+    }
+    if (msg.status === "sending") {
       const startedAt = msg.sendStartedAt ?? 0;
       if (now() - startedAt < unknownWait) {
         return {
@@ -153,9 +163,14 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       });
     } catch (err) {
       if (!(err instanceof GraphApiError)) throw err;
-      if (err.httpStatus !== null) {
-        // Meta answered with an error, so it did not accept the message: no unknown outcome.
+      // Only a request that may have reached Meta keeps the `sending` mark (and so the wait for
+      // a status webhook before sending again). Meta's own error answer (`rejected`) and a
+      // request that provably never left (`not_sent`: refused connection, DNS failure, connect
+      // timeout, TLS handshake failure; see `requestNeverSent`) cannot have sent anything: the
+      // message goes back to `queued` and the retry sends at once, after the runner's backoff.
+      if (err.fate !== "unknown") {
         ctx.fenced(() => updateRow(db, messages, id, { status: "queued", updatedAt: now() }));
+        if (err.fate === "not_sent") log.info({ err: err.message }, "send never reached Meta");
       }
       switch (err.kind) {
         case "retryable":

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, sql } from "drizzle-orm";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
 import { preparedQuery, updateRow } from "../store/prepared.ts";
-import { messages, slackThreads, slackUsers } from "../store/schema.ts";
+import { jobs, messages, slackThreads, slackUsers } from "../store/schema.ts";
 
 export type ThreadRow = typeof slackThreads.$inferSelect;
 export type ThreadStatus = ThreadRow["status"];
@@ -180,4 +180,45 @@ export function messageBySlackTs(db: Db, channel: string, ts: string) {
     .where(and(eq(messages.slackChannel, channel), eq(messages.slackTs, ts)))
     .orderBy(asc(messages.id))
     .get();
+}
+
+/**
+ * Whether a handoff in `channel` may have posted its thread root without recording it yet: a
+ * thread row there whose root ts is still null. The handoff job writes the row before it posts
+ * the root and records the ts in its commit, so a root posted by a run that crashed or lost
+ * Slack's answer is in exactly this state until the retry finds it. (A handoff job without such
+ * a row has not posted anything; a reopened thread keeps its recorded root.)
+ */
+export function unrecordedRootIn(db: Db, channel: string): boolean {
+  return (
+    preparedQuery(db, "slack.unrecordedRootIn", () =>
+      db
+        .select({ id: slackThreads.id })
+        .from(slackThreads)
+        .where(
+          and(eq(slackThreads.channel, sql.placeholder("channel")), isNull(slackThreads.rootTs)),
+        )
+        .limit(1)
+        .prepare(),
+    ).get({ channel }) !== undefined
+  );
+}
+
+/** Whether a job with this order key is still pending or running. */
+export function hasOpenJobs(db: Db, orderKey: string): boolean {
+  return (
+    preparedQuery(db, "slack.hasOpenJobs", () =>
+      db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(
+          and(
+            eq(jobs.orderKey, sql.placeholder("orderKey")),
+            inArray(jobs.state, ["pending", "running"]),
+          ),
+        )
+        .limit(1)
+        .prepare(),
+    ).get({ orderKey }) !== undefined
+  );
 }

@@ -177,6 +177,11 @@ export const jobs = sqliteTable(
     leaseUntil: integer("lease_until"),
     lockedBy: text("locked_by"),
     lastError: text("last_error"),
+    /**
+     * When the job first failed (or was taken over from a dead worker): the start of its retry
+     * time budget (JOB_RETRY_BUDGET_MS). Null while it never failed.
+     */
+    firstFailedAt: integer("first_failed_at"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     finishedAt: integer("finished_at"),
@@ -293,4 +298,17 @@ export const slackUsers = sqliteTable("slack_users", {
   userId: text("user_id").primaryKey(),
   displayName: text("display_name").notNull(),
   updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/**
+ * Job runners, each with a heartbeat: jobs locked by a runner whose heartbeat stopped (or that
+ * announced a clean stop) are taken over at once instead of after their lease.
+ */
+export const workers = sqliteTable("workers", {
+  id: text("id").primaryKey(),
+  pid: integer("pid"),
+  startedAt: integer("started_at").notNull(),
+  heartbeatAt: integer("heartbeat_at").notNull(),
+  /** Set by a clean stop: its jobs were released and nothing of it runs any more. */
+  stoppedAt: integer("stopped_at"),
 });

@@ -7,7 +7,6 @@ import type { Db } from "../store/db.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
 import { markHandled, unhandledInbound } from "../store/repositories/messages.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
-import { GraphApiError } from "../whatsapp/graph/errors.ts";
 import type { TurnProcessor } from "./types.ts";
 
 export interface TurnJobPayload {
@@ -26,8 +25,9 @@ export interface TurnJobDeps {
 
 /**
  * The `turn` job: takes the conversation's unhandled customer messages, waits (by rescheduling
- * itself) while the customer is still typing a burst to the AI, marks the newest read before an
- * AI turn (the blue ticks tell the customer we got it), hands the turn to the processor, and
+ * itself) while the customer is still typing a burst to the AI, asks for the newest to be marked
+ * read on an AI turn (the blue ticks tell the customer we got it; never waited for, never
+ * failing the turn), hands the turn to the processor, and
  * commits the processor's writes together with "handled" and the job's completion. A turn for a
  * person is marked read by the Slack mirror, once the message is in the thread.
  */
@@ -58,9 +58,12 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
         return { type: "reschedule", delayMs: waitMs, reason: "customer still typing (burst)" };
     }
     const newest = messages.at(-1)!.waMessageId;
-    // For the AI the blue ticks come first (the customer sees we got it while the model thinks),
-    // and a Graph outage stops the turn before a model call is spent.
-    if (aiMayAnswer(conversation.state) && newest) await markRead(newest, conversation.id);
+    // For the AI the blue ticks come first (the customer sees we got it while the model thinks).
+    // A read receipt never blocks an answer: it is not awaited, and a failure (even a transient
+    // one) is logged and dropped rather than retried: it is a courtesy, and the next answered
+    // message's receipt marks this one read too. (Stopping the turn for it once left customers
+    // without an answer after a Graph outage outlived the turn's retries.)
+    if (aiMayAnswer(conversation.state) && newest) void markRead(newest, conversation.id);
     const apply = await deps.processor.process({ conversation, messages }, ctx.signal);
     ctx.commit(() => {
       apply?.();
@@ -76,9 +79,6 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
     try {
       await deps.graph.markRead(waMessageId);
     } catch (err) {
-      // Read receipts are a courtesy: only a transient failure (the turn is retried, before any
-      // model call) is worth stopping for.
-      if (err instanceof GraphApiError && err.retryable) throw err;
       deps.logger.warn({ err, conversationId }, "could not mark message as read; continuing");
     }
   }

@@ -4,7 +4,8 @@ import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { InboundEvent, Sender } from "../core/inbound.ts";
 import { refreshWindow } from "../core/window.ts";
 import { conversationKey } from "../jobs/keys.ts";
-import { enqueueJob } from "../jobs/repository.ts";
+import { enqueueJob, wakeSendJob } from "../jobs/repository.ts";
+import { messageIdOfCallback } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import { moveContact, upsertContact } from "../store/repositories/contacts.ts";
@@ -154,6 +155,11 @@ export function storeDelivery(
     const applied = applyStatus(db, status, now);
     result.statuses[applied]++;
     if (applied === "applied") opts.onStatusApplied?.(db, status);
+    if (applied === "unknown_message") {
+      // Our send whose answer was lost (a crash, a timeout): its job may be waiting for this.
+      const ours = messageIdOfCallback(status.callbackData);
+      if (ours !== null) wakeSendJob(db, ours, now);
+    }
   }
   for (const template of delivery.templates) {
     upsertTemplateStatus(db, template, now);

@@ -18,6 +18,7 @@ import {
   threadByRoot,
   updateThread,
 } from "../store.ts";
+import { relayUnmatched } from "./unmatched-reply.ts";
 
 /** A person's reply in a handoff thread, as the listener saw it. */
 export interface RelayPayload {
@@ -70,7 +71,8 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
   return async (job, ctx) => {
     const p = job.payload;
     const thread = threadByRoot(deps.db, p.channel, p.threadTs);
-    if (!thread) return; // not a thread the service opened
+    // Not a thread the service opened, or one whose root a handoff has not recorded yet.
+    if (!thread) return relayUnmatched(deps, lazyChild(deps.logger, { jobId: job.id }), job);
     const conversationId = thread.conversationId as ConversationId;
     const log = lazyChild(deps.logger, { jobId: job.id, conversationId });
     const conversation = getConversation(deps.db, conversationId);

@@ -7,8 +7,9 @@ import { inTransaction } from "../../store/tx.ts";
 import { homeView, threadNotice } from "../blocks/index.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
 import type { RelayPayload } from "../jobs/relay.ts";
+import { unmatchedThreadKey } from "../jobs/unmatched-reply.ts";
 import { homeInput } from "../stats.ts";
-import { messageBySlackTs, threadByRoot } from "../store.ts";
+import { hasOpenJobs, messageBySlackTs, threadByRoot, unrecordedRootIn } from "../store.ts";
 import type { ListenerDeps } from "./context.ts";
 
 interface MessageEventLike {
@@ -42,8 +43,21 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
     );
     if (!threadTs) return;
     const thread = threadByRoot(deps.db, m.channel, threadTs);
-    // Only threads the service opened, in the channels it posted them to, are relayed.
-    if (!thread) return;
+    // Only threads the service opened, in the channels it posted them to, are relayed. A thread
+    // whose root a handoff posted but has not recorded yet (a crash or a lost answer right after
+    // the post) is not known here: while such a handoff exists in the channel, the reply is kept
+    // as a relay job that waits for the root to be recorded (see relayUnmatched).
+    if (!thread) {
+      if (reason === null && unrecordedRootIn(deps.db, m.channel)) {
+        enqueueRelay(m, threadTs, unmatchedThreadKey(m.channel, threadTs));
+      } else {
+        deps.logger.debug(
+          { reason, channel: m.channel, ts: m.ts, threadTs },
+          "slack message not relayed: not a thread the service opened",
+        );
+      }
+      return;
+    }
     const conversationId = thread.conversationId as ConversationId;
     // Slack also sends message_changed when it adds a link preview: same text, not an edit.
     const unfurlOnly = reason === "edit" && m.message?.text === m.previous_message?.text;
@@ -71,6 +85,12 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
       deps.logger.debug({ reason, channel: m.channel, ts: m.ts }, "slack message not relayed");
       return;
     }
+    // Replies of this thread still waiting from before its root was recorded go first.
+    const waiting = unmatchedThreadKey(m.channel, threadTs);
+    enqueueRelay(m, threadTs, hasOpenJobs(deps.db, waiting) ? waiting : slackKey(conversationId));
+  });
+
+  function enqueueRelay(m: MessageEventLike, threadTs: string, orderKey: string) {
     const payload: RelayPayload = {
       channel: m.channel,
       ts: m.ts,
@@ -89,12 +109,12 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
       enqueueJob(deps.db, {
         kind: "slack.relay",
         payload,
-        orderKey: slackKey(conversationId),
+        orderKey,
         dedupeKey: `relay:${m.channel}:${m.ts}`,
       }),
     );
     deps.wake();
-  });
+  }
 
   app.event("app_home_opened", async ({ event, client }) => {
     if (event.tab !== "home") return;

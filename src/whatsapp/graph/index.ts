@@ -15,5 +15,11 @@ export type {
   TemplateParameter,
 } from "./client.ts";
 export { createGraphClient } from "./client.ts";
-export type { GraphApiErrorInit, GraphErrorKind } from "./errors.ts";
-export { classifyGraphError, GraphApiError, GraphValidationError } from "./errors.ts";
+export type { GraphApiErrorInit, GraphErrorKind, RequestFate } from "./errors.ts";
+export {
+  classifyGraphError,
+  GraphApiError,
+  GraphValidationError,
+  requestFate,
+  requestNeverSent,
+} from "./errors.ts";
