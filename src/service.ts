@@ -21,6 +21,7 @@ import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
 import type { SlackDeps, SlackSettings } from "./slack/deps.ts";
 import { enqueueThreadPost } from "./slack/enqueue.ts";
 import { hasThread, showEvent } from "./slack/events.ts";
+import { notifyOptOutChange } from "./slack/opt-out.ts";
 import { threadForConversation } from "./slack/store.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
@@ -120,6 +121,8 @@ export async function startService(
     },
     transcriber: overrides.transcriber ?? null,
     logger: aiLogger,
+    // A STOP or a lifted opt-out is announced in the conversation's thread, when it has one.
+    onOptOutChange: (conversationId, change) => notifyOptOutChange(db, conversationId, change),
   });
   // The runner is created after its handlers; they reach it through this late-bound wake.
   let runner: JobRunner | null = null;

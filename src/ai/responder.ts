@@ -3,6 +3,7 @@ import { analysisText, isCutForAnalysis } from "../core/analysis-text.ts";
 import { aiMayAnswer } from "../core/conversation.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import { detectLanguage } from "../core/language.ts";
+import type { OptOutChange } from "../core/opt-out.ts";
 import { routeTier } from "../core/router.ts";
 import { detectTriggers } from "../core/triggers.ts";
 import { lazyChild } from "../lazy-logger.ts";
@@ -14,6 +15,7 @@ import { type ContactRow, getContact } from "../store/repositories/contacts.ts";
 import { type ConversationRow, getConversation } from "../store/repositories/conversations.ts";
 import { latestReferral } from "../store/repositories/messages.ts";
 import { contacts, conversations, messages } from "../store/schema.ts";
+import { applyOptOutTurn } from "../turns/opt-out.ts";
 import type { Turn, TurnProcessor } from "../turns/types.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
 import { cacheKey, hasPersonalData, lookupAnswer, storeAnswer } from "./answer-cache.ts";
@@ -54,6 +56,11 @@ export interface ResponderDeps {
   settings: ResponderSettings;
   transcriber?: Transcriber | null;
   logger: Logger;
+  /**
+   * Called inside the turn's commit when the turn opted the contact out or lifted the opt-out
+   * (service.ts: a notice in the conversation's Slack thread, when it has one).
+   */
+  onOptOutChange?: (conversationId: ConversationId, change: OptOutChange) => void;
   now?: () => number;
 }
 
@@ -70,6 +77,8 @@ interface TurnFacts {
   ids: MessageId[];
   injectionIds: MessageId[];
   language: Lang;
+  /** The texts of the turn's customer messages, one per message (for the opt-out rule). */
+  texts: string[];
   customerText: string;
   calls: CallRecord[];
   summary: { text: string; through: MessageId } | null;
@@ -129,6 +138,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
           analysisText(customerText),
           contact.language === "en" ? "en" : "id",
         ),
+        texts: turn.messages.map((m) => m.text),
         customerText,
         calls: [],
         summary: null,
@@ -344,6 +354,17 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       const now = clock();
       for (const id of f.injectionIds)
         db.update(messages).set({ injection: true }).where(eq(messages.id, id)).run();
+      // The opt-out rule (src/core/opt-out.ts) holds whoever owns the conversation now: a STOP
+      // marks the contact and is confirmed once; any other message lifts an earlier opt-out.
+      const optOut = applyOptOutTurn(db, {
+        conversationId: f.conversation.id as ConversationId,
+        contactId: f.contact.id,
+        texts: f.texts,
+        language: f.language,
+        now,
+      });
+      if (optOut.kind !== "none")
+        deps.onOptOutChange?.(f.conversation.id as ConversationId, optOut);
       const fresh = getConversation(db, f.conversation.id);
       if (!fresh || !aiMayAnswer(fresh.state)) {
         logger.info(
@@ -352,16 +373,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         );
         return;
       }
-      const contact = getContact(db, f.contact.id);
-      const optedOut = contact?.optedOutAt != null;
-      // Writing again after an opt-out is the customer reopening the conversation: we answer
-      // what they ask, and the opt-out ends (business-initiated messages may be sent again).
       db.update(contacts)
-        .set({
-          language: f.language,
-          ...(optedOut && action.kind !== "optout" ? { optedOutAt: null } : {}),
-          updatedAt: now,
-        })
+        .set({ language: f.language, updatedAt: now })
         .where(eq(contacts.id, f.contact.id))
         .run();
       if (f.summary)
@@ -392,13 +405,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         case "none":
           return;
         case "optout":
-          if (!optedOut) {
-            db.update(contacts)
-              .set({ optedOutAt: now, updatedAt: now })
-              .where(eq(contacts.id, f.contact.id))
-              .run();
-            send(canned("optOut", f.language), "system");
-          }
+          // Marked and confirmed (once) by applyOptOutTurn above.
           return;
         case "notice":
           send(action.text, "system");

@@ -60,6 +60,7 @@ describe("planRelay", () => {
     reply: { kind: "relay", text: "Halo <@U2> dan <@U3|budi>" } as const,
     state: "agent" as const,
     windowOpen: true,
+    optedOut: false,
     hasFiles: false,
     signature: "",
   };
@@ -84,7 +85,7 @@ describe("planRelay", () => {
     });
   });
 
-  it("refuses, in order: notes, closed or AI-owned conversations, a closed window", () => {
+  it("refuses, in order: notes, closed or AI-owned conversations, an opt-out, a closed window", () => {
     expect(planRelay({ ...base, reply: { kind: "note", text: "x" } }, "U1")).toEqual({
       type: "note",
     });
@@ -94,6 +95,16 @@ describe("planRelay", () => {
     });
     expect(planRelay({ ...base, state: "bot" }, "U1")).toEqual({ type: "not_sent", why: "bot" });
     expect(planRelay({ ...base, windowOpen: false }, "U1")).toEqual({ type: "window_closed" });
+    const optedOut = { ...base, optedOut: true };
+    expect(planRelay(optedOut, "U1")).toEqual({ type: "not_sent", why: "opted_out" });
+    expect(planRelay({ ...optedOut, windowOpen: false }, "U1")).toEqual({
+      type: "not_sent",
+      why: "opted_out",
+    });
+    // A note stays internal whatever the customer said.
+    expect(planRelay({ ...optedOut, reply: { kind: "note", text: "x" } }, "U1")).toEqual({
+      type: "note",
+    });
   });
 
   it("caps the lookups a single reply can cause", () => {

@@ -51,6 +51,8 @@ export interface RelayFacts {
   reply: ThreadReply;
   state: "bot" | "escalated" | "agent" | "closed";
   windowOpen: boolean;
+  /** The customer opted out (STOP, src/core/opt-out.ts): nothing may be sent to them. */
+  optedOut: boolean;
   /** The reply carries files to forward. */
   hasFiles: boolean;
   /** The configured signature template (empty: none). */
@@ -60,7 +62,7 @@ export interface RelayFacts {
 /** What to do with an agent's thread reply. */
 export type RelayPlan =
   | { type: "note" }
-  | { type: "not_sent"; why: "closed" | "bot" }
+  | { type: "not_sent"; why: "closed" | "bot" | "opted_out" }
   | { type: "window_closed" }
   | {
       type: "send";
@@ -85,12 +87,13 @@ export function mentionedUsers(text: string): string[] {
 
 /**
  * Decides what an agent's thread reply becomes: an internal note, a notice that it was not sent
- * (conversation closed or back with the AI, window closed), or WhatsApp messages, with the names
- * the text needs looked up first.
+ * (conversation closed or back with the AI, the customer opted out, window closed), or WhatsApp
+ * messages, with the names the text needs looked up first.
  */
 export function planRelay(f: RelayFacts, agentUserId: string): RelayPlan {
   if (f.reply.kind === "note") return { type: "note" };
   if (f.state === "closed" || f.state === "bot") return { type: "not_sent", why: f.state };
+  if (f.optedOut) return { type: "not_sent", why: "opted_out" };
   if (!f.windowOpen) return { type: "window_closed" };
   if (f.reply.text.length === 0 && !f.hasFiles) return { type: "nothing" };
   const needsAgentName = f.signature.includes("{name}");

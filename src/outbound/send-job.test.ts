@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { OPTED_OUT_REASON } from "../core/opt-out.ts";
 import { type GraphEmulator, startGraphEmulator } from "../emulators/graph.ts";
 import { claimDueJobs } from "../jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "../jobs/runner.ts";
@@ -137,6 +138,37 @@ describe("send job", () => {
     expect(getMessage(t.db, id)).toMatchObject({ status: "failed", errorCode: 131047 });
     expect(failed).toEqual([
       { id, code: 131047, reason: expect.stringContaining("window closed") },
+    ]);
+  });
+
+  it("sends nothing but the opt-out confirmation to an opted-out contact, and says why", async () => {
+    const conv = conversation();
+    t.db.$client.prepare("update contacts set opted_out_at = ?").run(Date.now());
+    const reply = queue(conv);
+    const template = queue(conv, {
+      kind: "template",
+      template: { name: "follow_up", language: "id" },
+    });
+    const confirmation = queue(conv, {
+      kind: "text",
+      body: "Baik Kak, Kakak tidak akan menerima pesan dari kami lagi.",
+      purpose: "opt_out_confirmation",
+    });
+    await makeRunner().drain();
+    expect(graph.sent.map((s) => (s.body.text as { body: string } | undefined)?.body)).toEqual([
+      "Baik Kak, Kakak tidak akan menerima pesan dari kami lagi.",
+    ]);
+    expect(getMessage(t.db, confirmation)?.status).toBe("accepted");
+    for (const id of [reply, template]) {
+      expect(getMessage(t.db, id)).toMatchObject({
+        status: "failed",
+        errorCode: null,
+        errorDetail: OPTED_OUT_REASON,
+      });
+    }
+    expect(failed).toEqual([
+      { id: reply, code: null, reason: OPTED_OUT_REASON },
+      { id: template, code: null, reason: OPTED_OUT_REASON },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { MessageId } from "../core/ids.ts";
+import { blockedByOptOut, OPTED_OUT_REASON } from "../core/opt-out.ts";
 import { isWindowOpen } from "../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import { lazyChild } from "../lazy-logger.ts";
@@ -14,7 +15,7 @@ import type { GraphClient, SendResult } from "../whatsapp/graph/client.ts";
 import { GraphApiError } from "../whatsapp/graph/errors.ts";
 import type { StatusUpdate } from "../whatsapp/webhook/types.ts";
 import { callbackDataFor } from "./queue.ts";
-import { needsOpenWindow, type OutboundContent } from "./types.ts";
+import { needsOpenWindow, type OutboundContent, outboundPurpose } from "./types.ts";
 
 export interface SendJobPayload {
   messageId: MessageId;
@@ -140,6 +141,15 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
     const content = msg.payload as OutboundContent;
     if (!conversation || !to) {
       ctx.commit(() => markFailed(id, null, "no WhatsApp number for this contact"));
+      return;
+    }
+    // The final guard of the opt-out (src/core/opt-out.ts): every send comes through here, so
+    // nothing but the opt-out's own confirmation reaches a customer who said STOP, whichever
+    // path queued it (AI, agent reply, template, bridge message) and even if it was queued
+    // before the STOP. The agent is told through onFailed, like any failure.
+    if (blockedByOptOut(contact?.optedOutAt ?? null, outboundPurpose(content))) {
+      ctx.commit(() => markFailed(id, null, OPTED_OUT_REASON));
+      log.info("not sent: the customer opted out");
       return;
     }
     if (needsOpenWindow(content) && !isWindowOpen(conversation.windowEndsAt, now())) {

@@ -1,8 +1,12 @@
+import type { OutboundPurpose } from "../core/opt-out.ts";
 import type { MediaMessage, ReplyButton, TemplateMessage } from "../whatsapp/graph/client.ts";
 
-/** What we send to a customer; stored as the outbound message's payload. */
+/**
+ * What we send to a customer; stored as the outbound message's payload. A text's `purpose`
+ * marks the one message still sent to an opted-out contact: the opt-out's own confirmation.
+ */
 export type OutboundContent =
-  | { kind: "text"; body: string }
+  | { kind: "text"; body: string; purpose?: OutboundPurpose }
   | { kind: "template"; template: TemplateMessage }
   | { kind: "media"; media: MediaMessage }
   | { kind: "buttons"; body: string; buttons: ReplyButton[] };
@@ -13,6 +17,11 @@ export type OutboundAuthor = "bot" | "agent" | "system";
 /** Templates are the only content allowed outside the 24-hour window. */
 export function needsOpenWindow(content: OutboundContent): boolean {
   return content.kind !== "template";
+}
+
+/** Why this message may go out while its contact is opted out (see `blockedByOptOut`). */
+export function outboundPurpose(content: OutboundContent): OutboundPurpose | null {
+  return content.kind === "text" ? (content.purpose ?? null) : null;
 }
 
 /** A short readable rendering for transcripts. */

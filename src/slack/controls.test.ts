@@ -7,7 +7,13 @@ import {
   transitionConversation,
 } from "../store/repositories/conversations.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
-import { claimConversation, closeConversation, returnToAi } from "./controls.ts";
+import {
+  claimConversation,
+  closeConversation,
+  returnToAi,
+  sendTemplate,
+  TEMPLATE_OPTED_OUT_MESSAGE,
+} from "./controls.ts";
 import { createThread, threadForConversation, updateThread } from "./store.ts";
 
 let t: TestDatabase;
@@ -79,6 +85,22 @@ describe("thread controls", () => {
     expect(
       t.db.$client.prepare("select count(*) n from jobs where kind = 'slack.update_root'").get(),
     ).toEqual({ n: 1 });
+  });
+
+  it("refuses a template to a customer who opted out, and sends it once they wrote again", () => {
+    const template = { name: "follow_up", language: "id", parameters: [] };
+    const templates = () =>
+      t.db.$client.prepare("select count(*) n from messages where kind = 'template'").get();
+    t.db.$client.prepare("update contacts set opted_out_at = ?").run(Date.now());
+    expect(sendTemplate(t.db, id, template, rina)).toEqual({
+      ok: false,
+      message: TEMPLATE_OPTED_OUT_MESSAGE,
+    });
+    expect(templates()).toEqual({ n: 0 });
+    expect(notices()).toHaveLength(0);
+    t.db.$client.prepare("update contacts set opted_out_at = null").run();
+    expect(sendTemplate(t.db, id, template, rina)).toEqual({ ok: true });
+    expect(templates()).toEqual({ n: 1 });
   });
 
   it("answers a click on an unknown conversation without changing anything", () => {

@@ -2,6 +2,7 @@ import type { ConversationState } from "../core/conversation.ts";
 import type { ConversationId } from "../core/ids.ts";
 import { queueOutbound } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
+import { getContact } from "../store/repositories/contacts.ts";
 import {
   type ConversationRow,
   getConversation,
@@ -124,7 +125,21 @@ export function closeConversation(
   );
 }
 
-/** Send template: queued like any send; templates are allowed outside the window. */
+/** What the agent is told when a template is refused because the customer opted out. */
+export const TEMPLATE_OPTED_OUT_MESSAGE =
+  "Not sent: the customer asked not to be messaged any more (STOP). Templates and replies are blocked until they write again asking for help.";
+
+/** Whether the conversation's customer is opted out (STOP, src/core/opt-out.ts). */
+export function customerOptedOut(db: Db, id: ConversationId): boolean {
+  const conversation = getConversation(db, id);
+  if (!conversation) return false;
+  return (getContact(db, conversation.contactId)?.optedOutAt ?? null) !== null;
+}
+
+/**
+ * Send template: queued like any send; templates are allowed outside the window, but not to a
+ * customer who opted out (the send job would hold it back too; refusing here says so at once).
+ */
 export function sendTemplate(
   db: Db,
   id: ConversationId,
@@ -136,6 +151,7 @@ export function sendTemplate(
     const conversation = getConversation(db, id);
     if (!conversation || conversation.state === "closed")
       return { ok: false, message: "This conversation is closed." };
+    if (customerOptedOut(db, id)) return { ok: false, message: TEMPLATE_OPTED_OUT_MESSAGE };
     queueOutbound(
       db,
       {

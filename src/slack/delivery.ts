@@ -1,8 +1,10 @@
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { OPTED_OUT_REASON } from "../core/opt-out.ts";
 import { WINDOW_CLOSED_CODE } from "../outbound/send-job.ts";
+import type { OutboundContent } from "../outbound/types.ts";
 import type { Db } from "../store/db.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
-import { messageByWaId } from "../store/repositories/messages.ts";
+import { getMessage, messageByWaId } from "../store/repositories/messages.ts";
 import type { StatusUpdate } from "../whatsapp/webhook/types.ts";
 import { deliveryReaction, threadNotice } from "./blocks/index.ts";
 import { enqueueReaction, enqueueThreadPost } from "./enqueue.ts";
@@ -52,6 +54,24 @@ export function notifyFailure(
   const notice =
     code === WINDOW_CLOSED_CODE
       ? threadNotice({ kind: "window_closed", windowEndsAt, conversationId })
-      : threadNotice({ kind: "delivery_failed", code, reason });
+      : code === null && reason === OPTED_OUT_REASON
+        ? optedOutNotice(db, messageId)
+        : threadNotice({ kind: "delivery_failed", code, reason });
   enqueueThreadPost(db, { conversationId, ...notice }, `failed:${messageId}`);
+}
+
+/** The notice for a message the send job held back because the customer opted out. */
+function optedOutNotice(db: Db, messageId: MessageId) {
+  const msg = getMessage(db, messageId);
+  const content = msg?.payload as OutboundContent | undefined;
+  return content?.kind === "template"
+    ? threadNotice({
+        kind: "not_sent_opted_out",
+        what: "template",
+        templateName: content.template.name,
+      })
+    : threadNotice({
+        kind: "not_sent_opted_out",
+        what: msg?.author === "agent" ? "reply" : "message",
+      });
 }

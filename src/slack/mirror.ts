@@ -1,8 +1,10 @@
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { applyOptOutTurn } from "../turns/opt-out.ts";
 import type { TurnProcessor } from "../turns/types.ts";
 import { customerMessageInThread } from "./blocks/index.ts";
 import type { SlackDeps } from "./deps.ts";
 import { enqueueMediaMirror, enqueueThreadPost } from "./enqueue.ts";
+import { notifyOptOutChange } from "./opt-out.ts";
 import { threadForConversation, updateThread } from "./store.ts";
 
 const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
@@ -13,7 +15,9 @@ const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
  * the handoff job on the conversation's Slack-side key, so they land after the root even when
  * the root is not posted yet (the root's transcript stops at the handoff). The last of them
  * carries the read receipt: the customer sees blue ticks once a person can see the message,
- * and the receipt's Graph call is not on the way to Slack.
+ * and the receipt's Graph call is not on the way to Slack. The opt-out rule holds here too
+ * (src/core/opt-out.ts): a STOP marks the contact, is confirmed to the customer once and is
+ * announced in the thread; a later message lifts it, also announced.
  */
 export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake">): TurnProcessor {
   return {
@@ -57,6 +61,14 @@ export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake
             deps.now(),
           );
         }
+        // After the mirrored messages, so the notice follows the STOP in the thread.
+        const optOut = applyOptOutTurn(deps.db, {
+          conversationId,
+          contactId: turn.conversation.contactId,
+          texts: turn.messages.map((m) => m.text),
+          now: deps.now(),
+        });
+        notifyOptOutChange(deps.db, conversationId, optOut, deps.now());
         queueMicrotask(deps.wake);
       };
     },

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { type ConversationRow, getConversation } from "../store/repositories/conversations.ts";
 import { markHandled, unhandledInbound } from "../store/repositories/messages.ts";
+import { applyOptOutTurn } from "./opt-out.ts";
 import type { TurnJobPayload } from "./turn-job.ts";
 
 /** What a dead turn hands over: the customer's unanswered messages. */
@@ -58,6 +59,14 @@ export function createTurnDeadHandler(deps: TurnDeadDeps) {
         at,
       });
       if (handed) {
+        // The messages count as handled, so the opt-out rule applies to them here: a customer
+        // who wrote again after a STOP lifts it (else the bridge message would be held back).
+        applyOptOutTurn(deps.db, {
+          conversationId: conversation.id as ConversationId,
+          contactId: conversation.contactId,
+          texts: messages.map((m) => m.text),
+          now: at,
+        });
         markHandled(
           deps.db,
           messages.map((m) => m.id as MessageId),

@@ -43,7 +43,13 @@ export interface TemplatePickerInput {
   windowEndsAt: number | null;
   /** Unix ms, to tell an open window from a closed one. */
   now: number;
+  /** The customer opted out (STOP): the modal says a template will be refused. */
+  optedOut?: boolean;
 }
+
+/** The modal's warning while the customer is opted out. */
+export const TEMPLATE_OPTED_OUT_INTRO =
+  "🚫 *The customer asked not to be messaged any more (STOP).* A template will not be sent until they write again asking for help.";
 
 /**
  * The modal's first line: the real state of the 24-hour window. Open: until when, and that a
@@ -127,7 +133,11 @@ export function templatePickerModal(input: TemplatePickerInput): ModalView {
   const intro: KnownBlock = {
     type: "section",
     block_id: "window",
-    text: mrkdwn(templateWindowIntro(input.windowEndsAt, input.now)),
+    text: mrkdwn(
+      input.optedOut
+        ? `${TEMPLATE_OPTED_OUT_INTRO}\n${templateWindowIntro(input.windowEndsAt, input.now)}`
+        : templateWindowIntro(input.windowEndsAt, input.now),
+    ),
   };
 
   if (usable.length === 0) {

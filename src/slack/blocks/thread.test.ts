@@ -91,6 +91,11 @@ describe("threadNotice", () => {
     { kind: "closed", by: "Sari", summary: "Refund approved." },
     { kind: "template_sent", templateName: "order_update", by: "Sari" },
     { kind: "slack_error", error: "not_in_channel" },
+    { kind: "opted_out" },
+    { kind: "opt_out_lifted" },
+    { kind: "not_sent_opted_out", what: "reply" },
+    { kind: "not_sent_opted_out", what: "template", templateName: "follow_up" },
+    { kind: "not_sent_opted_out", what: "message" },
   ];
 
   it("renders every notice within the limits", () => {
@@ -99,6 +104,20 @@ describe("threadNotice", () => {
       expect(text.length).toBeGreaterThan(0);
       expect(blockLimitProblems(blocks ?? [], 50)).toEqual([]);
     }
+  });
+
+  it("says the customer opted out, what was not sent for it, and when it is lifted", () => {
+    expect(threadNotice({ kind: "opted_out" }).text).toBe(
+      "🚫 The customer asked not to be messaged any more (STOP). Replies and templates are blocked until they write again asking for help.",
+    );
+    expect(threadNotice({ kind: "opt_out_lifted" }).text).toContain("wrote again");
+    expect(threadNotice({ kind: "not_sent_opted_out", what: "reply" }).text).toContain(
+      "*Not sent*: this reply",
+    );
+    expect(
+      threadNotice({ kind: "not_sent_opted_out", what: "template", templateName: "follow_up" })
+        .text,
+    ).toContain("the template *follow_up*");
   });
 
   it("tells the agent what happened to notes, edits and deletions", () => {

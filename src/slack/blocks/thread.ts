@@ -141,7 +141,17 @@ export type ThreadNotice =
   | { kind: "returned_to_ai"; by: string }
   | { kind: "closed"; by: string; summary: string | null }
   | { kind: "template_sent"; templateName: string; by: string }
-  | { kind: "slack_error"; error: string };
+  | { kind: "slack_error"; error: string }
+  /** The customer opted out (STOP): nothing but its confirmation is sent until they write again. */
+  | { kind: "opted_out" }
+  /** The customer wrote again after opting out. */
+  | { kind: "opt_out_lifted" }
+  /** An agent's reply or template was not sent because the customer opted out. */
+  | { kind: "not_sent_opted_out"; what: "reply" | "template" | "message"; templateName?: string };
+
+/** What the thread says while the customer is opted out. */
+export const OPTED_OUT_NOTICE =
+  "🚫 The customer asked not to be messaged any more (STOP). Replies and templates are blocked until they write again asking for help.";
 
 const FAILURE_REASONS: Record<number, string> = {
   131026: "not a WhatsApp number or the customer's app is too old",
@@ -277,6 +287,25 @@ export function threadNotice(notice: ThreadNotice): { text: string; blocks?: Kno
       return section(
         `⚠️ *Slack error*: \`${userMrkdwn(oneLine(notice.error).replace(/`/g, "'"), 2000)}\``,
       );
+    case "opted_out":
+      return section(OPTED_OUT_NOTICE);
+    case "opt_out_lifted":
+      return section(
+        "✅ The customer wrote again after opting out: replies and templates can be sent again.",
+      );
+    case "not_sent_opted_out": {
+      const what =
+        notice.what === "reply"
+          ? "this reply"
+          : notice.what === "message"
+            ? "a message"
+            : notice.templateName
+              ? `the template *${userMrkdwn(notice.templateName, 600)}*`
+              : "the template";
+      return section(
+        `🚫 *Not sent*: ${what} did not go to the customer, who asked not to be messaged any more (STOP). Replies and templates are blocked until they write again asking for help.`,
+      );
+    }
   }
 }
 

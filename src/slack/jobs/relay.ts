@@ -1,11 +1,13 @@
 import { slackToWhatsApp } from "../../core/format/index.ts";
-import type { ConversationId } from "../../core/ids.ts";
+import type { ContactId, ConversationId } from "../../core/ids.ts";
 import { classifyThreadReply, NEUTRAL_AGENT_NAME, planRelay, signReply } from "../../core/relay.ts";
 import { isWindowOpen } from "../../core/window.ts";
 import type { ClaimedJob, JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
 import type { Logger } from "../../logger.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
+import type { Db } from "../../store/db.ts";
+import { getContact } from "../../store/repositories/contacts.ts";
 import { getConversation, transitionConversation } from "../../store/repositories/conversations.ts";
 import type { MediaKind } from "../../whatsapp/graph/client.ts";
 import { threadNotice } from "../blocks/index.ts";
@@ -37,6 +39,18 @@ const NOT_SENT = {
     ":no_entry: This conversation is closed; the reply was not sent. The customer's next message opens a new thread.",
   bot: ":robot_face: This conversation was returned to the AI; the reply was not sent. Press Claim on the root message to take it back.",
 } as const;
+
+/** A notice in the thread saying why the reply was not sent. */
+function notSent(why: "closed" | "bot" | "opted_out") {
+  return why === "opted_out"
+    ? threadNotice({ kind: "not_sent_opted_out", what: "reply" })
+    : { text: NOT_SENT[why] };
+}
+
+/** The conversation's customer said STOP and has not written since (src/core/opt-out.ts). */
+function optedOut(db: Db, contactId: number): boolean {
+  return (getContact(db, contactId as ContactId)?.optedOutAt ?? null) !== null;
+}
 
 /**
  * What a dead relay leaves behind: a notice in the thread, so the agent knows the reply did not
@@ -84,6 +98,7 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         reply,
         state: conversation.state,
         windowOpen: isWindowOpen(conversation.windowEndsAt, now),
+        optedOut: optedOut(deps.db, conversation.contactId),
         hasFiles: p.files.some((f) => f.urlPrivate),
         signature: deps.settings.signature,
       },
@@ -106,9 +121,10 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         return;
       case "not_sent":
         ctx.commit(() => {
-          enqueueThreadPost(deps.db, { conversationId, text: NOT_SENT[plan.why] });
+          enqueueThreadPost(deps.db, { conversationId, ...notSent(plan.why) });
         });
         deps.wake();
+        if (plan.why === "opted_out") log.info("agent reply not sent: the customer opted out");
         return;
       case "window_closed":
         ctx.commit(() => {
@@ -163,8 +179,13 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         // Closed or returned to the AI while the reply was being prepared: say so, as above.
         enqueueThreadPost(deps.db, {
           conversationId,
-          text: NOT_SENT[fresh?.state === "bot" ? "bot" : "closed"],
+          ...notSent(fresh?.state === "bot" ? "bot" : "closed"),
         });
+        return;
+      }
+      if (optedOut(deps.db, fresh.contactId)) {
+        // The customer said STOP while the reply was being prepared.
+        enqueueThreadPost(deps.db, { conversationId, ...notSent("opted_out") });
         return;
       }
       for (const [id, found] of names) {

@@ -18,6 +18,7 @@ import {
   type ControlResult,
   claimConversation,
   closeConversation,
+  customerOptedOut,
   returnToAi,
 } from "../controls.ts";
 import { homeInput } from "../stats.ts";
@@ -122,10 +123,14 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
   });
 }
 
-/** The conversation's 24-hour window as the template picker shows it. */
+/** The conversation's 24-hour window and the customer's opt-out, as the template picker shows them. */
 function windowState(deps: ListenerDeps, conversationId: number) {
   const conversation = getConversation(deps.db, conversationId as ConversationId);
-  return { windowEndsAt: conversation?.windowEndsAt ?? null, now: deps.now() };
+  return {
+    windowEndsAt: conversation?.windowEndsAt ?? null,
+    now: deps.now(),
+    optedOut: customerOptedOut(deps.db, conversationId as ConversationId),
+  };
 }
 
 async function tellUser(deps: ListenerDeps, client: WebClient, body: BlockAction, text: string) {

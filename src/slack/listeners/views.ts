@@ -1,12 +1,15 @@
 import type { App } from "@slack/bolt";
 import type { ConversationId } from "../../core/ids.ts";
+import { inTransaction } from "../../store/tx.ts";
 import {
   parseTemplateModalMetadata,
   parseTemplateSubmission,
   TEMPLATE_MODAL,
+  threadNotice,
   type ViewStateValues,
 } from "../blocks/index.ts";
-import { sendTemplate } from "../controls.ts";
+import { customerOptedOut, sendTemplate, TEMPLATE_OPTED_OUT_MESSAGE } from "../controls.ts";
+import { enqueueThreadPost } from "../enqueue.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
 
@@ -37,17 +40,40 @@ export function registerViewListeners(app: App, deps: ListenerDeps): void {
       });
       return;
     }
+    const conversationId = meta.conversationId as ConversationId;
+    // Refused in the modal itself while the customer is opted out (STOP), so the agent sees why.
+    if (customerOptedOut(deps.db, conversationId)) {
+      await ack({
+        response_action: "errors",
+        errors: { [TEMPLATE_MODAL.selectBlockId]: TEMPLATE_OPTED_OUT_MESSAGE },
+      });
+      return;
+    }
     await ack();
     const name = await displayName(deps, client, body.user.id);
-    const result = sendTemplate(deps.db, meta.conversationId as ConversationId, parsed, {
+    const result = sendTemplate(deps.db, conversationId, parsed, {
       userId: body.user.id,
       name,
     });
-    deps.wake();
-    if (!result.ok)
+    if (!result.ok) {
       deps.logger.warn(
         { conversationId: meta.conversationId, reason: result.message },
         "template not sent",
       );
+      // The modal is gone by now (acknowledged before the name lookup): say it in the thread.
+      if (result.message === TEMPLATE_OPTED_OUT_MESSAGE) {
+        inTransaction(deps.db, () =>
+          enqueueThreadPost(deps.db, {
+            conversationId,
+            ...threadNotice({
+              kind: "not_sent_opted_out",
+              what: "template",
+              templateName: parsed.name,
+            }),
+          }),
+        );
+      }
+    }
+    deps.wake();
   });
 }
