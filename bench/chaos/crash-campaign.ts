@@ -12,6 +12,7 @@ import {
 import { startSlackEmulator } from "../../src/emulators/slack.ts";
 import { type ServiceChild, startServiceChild } from "../../test/helpers/child.ts";
 import { ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, testEnv } from "../../test/helpers/harness.ts";
+import { rng, sleep } from "./common.ts";
 
 /** What a crash campaign does: customers write while the service is SIGKILLed over and over. */
 export interface CrashCampaignOptions {
@@ -52,19 +53,6 @@ export interface CrashCampaignResult {
   answerLatencyMsP95: number | null;
   durationMs: number;
 }
-
-/** A small seeded generator, so that a campaign can be re-run exactly. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs one crash campaign against the real service in a child process, the Graph and Slack
