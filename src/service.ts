@@ -175,6 +175,7 @@ export async function startService(
     send: createSendJob({
       ...sendDeps,
       unknownOutcomeWaitMs: config.whatsapp.unknownOutcomeWaitMs,
+      upSince: Date.now(),
       graph,
       logger: logger.child({ component: "send" }),
       onStatusApplied,

@@ -91,11 +91,14 @@ export async function runCrashCampaign(opts: CrashCampaignOptions): Promise<Cras
     child = await startServiceChild(env);
     restarts++;
   };
-  const kill = async () => {
+  /** SIGKILLs the running service; false when none was up (an aimed kill got there first). */
+  const kill = async (): Promise<boolean> => {
     const c = child;
     child = null;
-    if (c) await c.kill();
+    if (!c) return false;
+    await c.kill();
     kills++;
+    return true;
   };
 
   /** Delivers a webhook like Meta: again and again until the service answers 200. */
@@ -122,6 +125,7 @@ export async function runCrashCampaign(opts: CrashCampaignOptions): Promise<Cras
 
   const sendTimes = new Map<string, number>();
   const statusDeliveries: Promise<unknown>[] = [];
+  const deadline = Date.now() + (opts.settleTimeoutMs ?? 120_000) * 3;
   graph.onSend((send: EmulatedSend) => {
     if (send.callbackData && !sendTimes.has(send.callbackData))
       sendTimes.set(send.callbackData, Date.now());
@@ -134,7 +138,8 @@ export async function runCrashCampaign(opts: CrashCampaignOptions): Promise<Cras
     });
     statusDeliveries.push(
       sleep(50 + random() * 200)
-        .then(() => deliver(status, Date.now() + 120_000))
+        // Meta redelivers a status webhook for up to 7 days: until the campaign's own deadline.
+        .then(() => deliver(status, deadline))
         .catch(() => {}),
     );
     // An aimed kill: the process dies while its Graph call is in flight (answer not yet read).
@@ -153,15 +158,16 @@ export async function runCrashCampaign(opts: CrashCampaignOptions): Promise<Cras
   );
   const accepted = new Map<string, { at: number; from: string; text: string }>();
   let duplicateDeliveries = 0;
-  const deadline = Date.now() + (opts.settleTimeoutMs ?? 120_000) * 3;
 
   // Random kills run beside the traffic, spread over it; aimed kills happen in onSend.
   const randomKills = opts.kills - Math.floor(opts.kills / 2);
   const killer = (async () => {
     for (let k = 0; k < randomKills; k++) {
-      await sleep(300 + random() * 900);
+      // Each kill hits a service that has been up for a while (300–1,200 ms), not one still
+      // starting: back-to-back kills only measure start-up, and kept the service down for minutes.
       while (child === null) await sleep(20);
-      await kill();
+      await sleep(300 + random() * 900);
+      if (!(await kill())) k--; // nothing was up: this kill is still owed
     }
   })();
   // The only place that starts a service after a kill, so that two never run side by side.

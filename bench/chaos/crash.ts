@@ -6,7 +6,8 @@ import { runCrashCampaign } from "./crash-campaign.ts";
 const { values } = parseArgs({
   options: {
     kills: { type: "string", default: "100" },
-    messages: { type: "string", default: "600" },
+    // Aimed kills need a send at the right moment: 1,000 messages make room for ≥ 100 kills.
+    messages: { type: "string", default: "1000" },
     customers: { type: "string", default: "40" },
     "lease-ms": { type: "string", default: "5000" },
     seed: { type: "string", default: "1" },

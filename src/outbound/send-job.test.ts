@@ -245,6 +245,34 @@ describe("send job", () => {
       });
     });
 
+    it("counts the wait from this process's start: after a long outage, a late webhook still helps", async () => {
+      graph.failNext({ route: "messages", dropConnection: true });
+      const id = queue(conversation());
+      await makeRunner({ unknownOutcomeWaitMs: 1000, upSince: Date.now() }).drain();
+      expect(getMessage(t.db, id)?.status).toBe("sending");
+      // The first attempt was long ago (a crash loop, an outage), but this process only just
+      // came up: Meta's redelivery of the status webhook may still be on its way, so it waits.
+      t.db.$client.exec("update messages set send_started_at = 1 where direction = 'out'");
+      t.db.$client.exec("update jobs set run_at = 0");
+      runner!.wake();
+      await new Promise((r) => setTimeout(r, 100));
+      await runner!.drain();
+      expect(graph.sent).toHaveLength(0);
+      expect(t.db.$client.prepare("select state, attempts, last_error e from jobs").all()).toEqual([
+        {
+          state: "pending",
+          attempts: 1, // a reschedule counts no attempt; the reason shows the job ran and waited
+          e: expect.stringContaining("waiting for a status webhook"),
+        },
+      ]);
+      await new Promise((r) => setTimeout(r, 1100));
+      t.db.$client.exec("update jobs set run_at = 0");
+      runner!.wake();
+      await new Promise((r) => setTimeout(r, 100));
+      await runner!.drain();
+      expect(graph.sent).toHaveLength(1);
+    });
+
     it("waits before resending, then resends when no proof arrives", async () => {
       graph.failNext({ route: "messages", dropConnection: true });
       const id = queue(conversation());

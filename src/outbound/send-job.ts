@@ -32,6 +32,12 @@ export interface SendJobDeps {
    * again, and the customer may see it twice: the Cloud API has no idempotency key.
    */
   unknownOutcomeWaitMs?: number;
+  /**
+   * When this process started taking webhooks. The unknown-outcome wait is counted from the later
+   * of the first attempt and this: a status webhook can only arrive while we are up, and after a
+   * long outage or a crash loop Meta's redelivery of it may still be on its way.
+   */
+  upSince?: number;
   /** How often to retry while the access token or the account needs an operator. */
   operatorRetryMs?: number;
   /** Called for each early status re-applied once the wamid is known (inside the commit). */
@@ -123,11 +129,11 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       }
     }
     if (msg.status === "sending") {
-      const startedAt = msg.sendStartedAt ?? 0;
-      if (now() - startedAt < unknownWait) {
+      const waitFrom = Math.max(msg.sendStartedAt ?? 0, deps.upSince ?? 0);
+      if (now() - waitFrom < unknownWait) {
         return {
           type: "reschedule",
-          delayMs: startedAt + unknownWait - now(),
+          delayMs: waitFrom + unknownWait - now(),
           reason: "earlier send attempt has an unknown outcome; waiting for a status webhook",
         };
       }
