@@ -162,7 +162,9 @@ export async function runCrashCampaign(opts: CrashCampaignOptions): Promise<Cras
   // Random kills run beside the traffic, spread over it; aimed kills happen in onSend.
   const randomKills = opts.kills - Math.floor(opts.kills / 2);
   const killer = (async () => {
-    for (let k = 0; k < randomKills; k++) {
+    // At least the random share, and then as many more as the aimed ones fell short by (an aimed
+    // kill needs a send at the right moment), so that a run makes the kills it asked for.
+    for (let k = 0; k < randomKills || kills < opts.kills; k++) {
       // Each kill hits a service that has been up for a while (300–1,200 ms), not one still
       // starting: back-to-back kills only measure start-up, and kept the service down for minutes.
       while (child === null) await sleep(20);
