@@ -1,5 +1,5 @@
 // Model cost of the tiered responder against answering everything with the smart tier.
-// Replays the golden set (../shared/golden/messages.jsonl) through the responder's decision path
+// Replays the golden set (eval/golden.jsonl) through the responder's decision path
 // (triggers, router, the real prompt with business prompt + knowledge and prompt caching, fast →
 // smart escalation) against the Anthropic emulator, which reports realistic token usage (about
 // 4 characters a token, cached prefix included) and prices each call with src/ai/pricing.ts.
@@ -19,7 +19,7 @@ const root = join(import.meta.dirname, "..");
 const { values: args } = parseArgs({
   options: {
     json: { type: "boolean", default: false },
-    file: { type: "string", default: join(root, "../shared/golden/messages.jsonl") },
+    file: { type: "string", default: join(root, "eval/golden.jsonl") },
   },
 });
 

@@ -1,6 +1,6 @@
 /**
  * The one price table (US$ per million tokens) used for cost accounting. Update it here when
- * Anthropic's list prices change. Source: ../shared/reference/anthropic.md.
+ * Anthropic's list prices change. Source: Anthropic's published list prices (as recorded in the team's reference notes, 2026).
  */
 export interface ModelPrice {
   input: number;

@@ -72,7 +72,6 @@ describe("eval command", () => {
   });
 
   it("exits 2 on bad usage", async () => {
-    expect((await run(["--offline"])).code).toBe(EXIT.usage);
     expect((await run(["--offline", good, good])).code).toBe(EXIT.usage);
     expect((await run(["--frobnicate", good])).code).toBe(EXIT.usage);
     const badGate = await run(["--offline", "--gate", "speed=1", good]);
@@ -124,5 +123,17 @@ describe("eval command", () => {
       costPerMessageUsd: 0.0005,
       handoff: { tp: 1, fp: 1 },
     });
+  });
+});
+
+describe("the default golden file", () => {
+  it("is the repository's own eval/golden.jsonl, used when no FILE is given", async () => {
+    const { existsSync } = await import("node:fs");
+    const { DEFAULT_GOLDEN } = await import("./command.ts");
+    expect(DEFAULT_GOLDEN.endsWith("eval/golden.jsonl")).toBe(true);
+    expect(existsSync(DEFAULT_GOLDEN)).toBe(true);
+    const r = await run(["--offline", "--json"]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(JSON.parse(r.stdout.trim()).count).toBe(50);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatReport } from "./format.ts";
 import { checkGates, GATE_KEYS, type Gate, parseGate, RECOMMENDED_GATES } from "./gates.ts";
@@ -22,9 +23,12 @@ export interface EvalCommandDeps {
 /** Exit codes: all gates passed, a gate failed, the command could not run. */
 export const EXIT = { ok: 0, gateFailed: 1, usage: 2 } as const;
 
-export const USAGE = `usage: npm run eval -- [--offline] [--json] [--gate key=value ...] FILE.jsonl
+/** The golden set kept in the repository (see eval/README.md); the default FILE. */
+export const DEFAULT_GOLDEN = join(import.meta.dirname, "..", "..", "eval", "golden.jsonl");
 
-Runs labelled customer messages (format: ../shared/golden/README.md) through the
+export const USAGE = `usage: npm run eval -- [--offline] [--json] [--gate key=value ...] [FILE.jsonl]
+
+Runs labelled customer messages (format: eval/README.md; default eval/golden.jsonl) through the
 deterministic triggers and the tier router, and, without --offline, through the model
 (needs ANTHROPIC_API_KEY). Prints precision/recall of handoff, opt-out and injection
 detection, tier accuracy, and with the model p95 latency and cost per message.
@@ -55,8 +59,8 @@ function parse(argv: readonly string[]): Parsed | { help: true } {
     strict: true,
   });
   if (values.help) return { help: true };
-  if (positionals.length !== 1) throw new Error("expected exactly one FILE.jsonl");
-  const file = positionals[0] ?? "";
+  if (positionals.length > 1) throw new Error("expected at most one FILE.jsonl");
+  const file = positionals[0] ?? DEFAULT_GOLDEN;
   return { offline: values.offline, json: values.json, gates: values.gate.map(parseGate), file };
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** One labelled customer message of a golden file (format: ../shared/golden/README.md). */
+/** One labelled customer message of a golden file (format: eval/README.md). */
 export const goldenRecordSchema = z.object({
   id: z.string().min(1),
   lang: z.enum(["id", "en"]),
