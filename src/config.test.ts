@@ -122,6 +122,7 @@ describe("AI settings", () => {
       maxRetries: 2,
       breakerFailures: 5,
       breakerCooldownMs: 30_000,
+      returnAfterOutageMinutes: 60,
     });
   });
 
@@ -220,7 +221,7 @@ describe("retention settings", () => {
 
 describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
   it("defaults to two minutes and is read and range-checked", () => {
-    expect(loadConfig(minimal).whatsapp.unknownOutcomeWaitMs).toBe(120_000);
+    expect(loadConfig(minimal).whatsapp.unknownOutcomeWaitMs).toBe(45_000);
     expect(
       loadConfig({ ...minimal, WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "600000" }).whatsapp
         .unknownOutcomeWaitMs,

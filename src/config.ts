@@ -65,7 +65,9 @@ export const envSchema = z.object({
   ),
   WHATSAPP_BUSINESS_ACCOUNT_ID: optStr(),
   WHATSAPP_TIMEOUT_MS: int(10_000, 100),
-  WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: int(120_000, 0),
+  // 45 s: Meta's status webhook for an accepted message comes within seconds, and a customer whose
+  // send hung during an outage is answered within a minute of recovery (docs/reliability.md).
+  WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: int(45_000, 0),
   WHATSAPP_GROUP_MESSAGES: z.preprocess(
     emptyToUndefined,
     z.enum(["store", "handle"]).default("store"),
@@ -123,6 +125,7 @@ export const envSchema = z.object({
   AI_MAX_RETRIES: int(2, 0, 10),
   AI_BREAKER_FAILURES: int(5, 1, 1000),
   AI_BREAKER_COOLDOWN_MS: int(30_000, 0, 3600_000),
+  AI_RETURN_AFTER_OUTAGE_MINUTES: int(60, 0, 24 * 60),
 
   JOB_BURST_MS: int(1500, 0, 60_000),
   JOB_LEASE_MS: int(60_000, 500),
@@ -211,6 +214,11 @@ export interface Config {
     breakerFailures: number;
     /** How long an open breaker skips the tier before one trial call. */
     breakerCooldownMs: number;
+    /**
+     * A conversation handed off only because the model was unavailable goes back to the AI once
+     * the model answers again, if nobody took it up within this many minutes; 0: never.
+     */
+    returnAfterOutageMinutes: number;
   };
   jobs: {
     burstMs: number;
@@ -356,6 +364,7 @@ function toConfig(e: Env): Config {
       maxRetries: e.AI_MAX_RETRIES,
       breakerFailures: e.AI_BREAKER_FAILURES,
       breakerCooldownMs: e.AI_BREAKER_COOLDOWN_MS,
+      returnAfterOutageMinutes: e.AI_RETURN_AFTER_OUTAGE_MINUTES,
     },
     jobs: {
       burstMs: e.JOB_BURST_MS,
@@ -422,6 +431,7 @@ export function loadAiConfig(
     AI_MAX_RETRIES: true,
     AI_BREAKER_FAILURES: true,
     AI_BREAKER_COOLDOWN_MS: true,
+    AI_RETURN_AFTER_OUTAGE_MINUTES: true,
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success)

@@ -347,6 +347,7 @@ export function slackSettings(config: Config): SlackSettings {
     businessHoursText: config.business.hoursText,
     operatorRetryMs: 5 * min,
     rootRefreshMs: config.slack.rootRefreshSeconds * 1000,
+    outageReturnMs: config.ai.returnAfterOutageMinutes * min,
   };
 }
 

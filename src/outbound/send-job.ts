@@ -98,7 +98,7 @@ export const WINDOW_CLOSED_CODE = 131047;
 export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
   const { db, logger } = deps;
   const now = deps.now ?? Date.now;
-  const unknownWait = deps.unknownOutcomeWaitMs ?? 120_000;
+  const unknownWait = deps.unknownOutcomeWaitMs ?? 45_000;
   const operatorRetry = deps.operatorRetryMs ?? 5 * 60_000;
 
   return async (job, ctx) => {

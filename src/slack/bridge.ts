@@ -16,6 +16,7 @@ import {
   registerViewListeners,
 } from "./listeners/index.ts";
 import { createMirrorProcessor } from "./mirror.ts";
+import { returnAfterOutage } from "./outage-return.ts";
 import { sweepThreads } from "./sweeper.ts";
 import { createTemplateSyncJob } from "./templates.ts";
 
@@ -69,7 +70,13 @@ export function createSlackBridge(
     startSweeper(intervalMs) {
       const timer = setInterval(() => {
         try {
-          if (sweepThreads(deps.db, deps.settings, deps.now()) > 0) deps.wake();
+          const now = deps.now();
+          const returned = returnAfterOutage(
+            deps.db,
+            { withinMs: deps.settings.outageReturnMs ?? 0 },
+            now,
+          );
+          if (sweepThreads(deps.db, deps.settings, now) + returned > 0) deps.wake();
         } catch (err) {
           deps.logger.error({ err }, "slack sweeper failed");
         }

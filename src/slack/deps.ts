@@ -29,6 +29,11 @@ export interface SlackSettings {
    * closing, closed); default `ROOT_REFRESH_MIN_INTERVAL_MS` (5 min).
    */
   rootRefreshMs?: number;
+  /**
+   * How long after a handoff for a model outage the conversation may still go back to the AI
+   * once the model answers again (`AI_RETURN_AFTER_OUTAGE_MINUTES`); 0 or absent: never.
+   */
+  outageReturnMs?: number;
 }
 
 /** What the Slack jobs and listeners need. */

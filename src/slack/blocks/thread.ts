@@ -139,6 +139,8 @@ export type ThreadNotice =
   | { kind: "sla_reminder"; waitingMinutes: number; mention: string }
   | { kind: "claimed"; agentName: string }
   | { kind: "returned_to_ai"; by: string }
+  /** The model is back and nobody had taken up a conversation handed off only for its outage. */
+  | { kind: "returned_after_outage" }
   | { kind: "closed"; by: string; summary: string | null }
   | { kind: "template_sent"; templateName: string; by: string }
   | { kind: "slack_error"; error: string }
@@ -268,6 +270,10 @@ export function threadNotice(notice: ThreadNotice): { text: string; blocks?: Kno
       );
     case "claimed":
       return small(`✋ ${userMrkdwn(notice.agentName, 200)} claimed this conversation.`);
+    case "returned_after_outage":
+      return small(
+        "🤖 The AI is answering again and nobody had taken this conversation up, so it went back to the AI, which now answers the customer's waiting messages. Claim it to keep it with a person.",
+      );
     case "returned_to_ai":
       return small(
         `🤖 ${userMrkdwn(notice.by, 200)} returned this conversation to the AI. It answers the customer's next message.`,
