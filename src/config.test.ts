@@ -5,6 +5,7 @@ import {
   loadConfig,
   loadDatabasePath,
   loadRetentionConfig,
+  startMode,
 } from "./config.ts";
 
 const minimal = {
@@ -220,7 +221,7 @@ describe("retention settings", () => {
 });
 
 describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
-  it("defaults to two minutes and is read and range-checked", () => {
+  it("defaults to 45 seconds and is read and range-checked", () => {
     expect(loadConfig(minimal).whatsapp.unknownOutcomeWaitMs).toBe(45_000);
     expect(
       loadConfig({ ...minimal, WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "600000" }).whatsapp
@@ -252,5 +253,48 @@ describe("job retry budget, backoff cap, heartbeat and shutdown wait", () => {
     ).toMatchObject({ retryBudgetMs: 3000, backoffMaxMs: 200, heartbeatMs: 100, shutdownMs: 0 });
     expect(problems({ ...minimal, JOB_BACKOFF_MAX_MS: "0" })[0]).toMatch(/^JOB_BACKOFF_MAX_MS:/);
     expect(problems({ ...minimal, JOB_HEARTBEAT_MS: "10" })[0]).toMatch(/^JOB_HEARTBEAT_MS:/);
+  });
+});
+
+describe("startMode", () => {
+  it("opens the sandbox when no credential is set outside production", () => {
+    expect(startMode({})).toBe("sandbox");
+    // A copied .env.example: every value empty.
+    expect(startMode({ WHATSAPP_APP_SECRET: "", SLACK_BOT_TOKEN: " ", PORT: "3000" })).toBe(
+      "sandbox",
+    );
+    expect(startMode({ JEMBATAN_MODE: "sandbox", SLACK_BOT_TOKEN: "xoxb-1" })).toBe("sandbox");
+  });
+
+  it("runs the service as soon as one credential is set (the parse names the rest)", () => {
+    expect(startMode({ WHATSAPP_ACCESS_TOKEN: "EAAG" })).toBe("service");
+    expect(() => loadConfig({ WHATSAPP_ACCESS_TOKEN: "EAAG" })).toThrow(
+      /WHATSAPP_APP_SECRET: is required/,
+    );
+  });
+
+  it("refuses production without credentials, naming each one", () => {
+    for (const env of [{ NODE_ENV: "production" }, { JEMBATAN_MODE: "production" }]) {
+      let problems: string[] = [];
+      try {
+        startMode(env);
+      } catch (err) {
+        problems = (err as ConfigError).problems;
+      }
+      for (const name of [
+        "WHATSAPP_APP_SECRET",
+        "WHATSAPP_ACCESS_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_ESCALATION_CHANNEL",
+      ])
+        expect(problems.some((p) => p.startsWith(`${name}: is required in production`))).toBe(true);
+    }
+  });
+
+  it("never runs the sandbox in production, and rejects an unknown mode", () => {
+    expect(() => startMode({ JEMBATAN_MODE: "sandbox", NODE_ENV: "production" })).toThrow(
+      /never runs with NODE_ENV=production/,
+    );
+    expect(() => startMode({ JEMBATAN_MODE: "dev" })).toThrow(/JEMBATAN_MODE: must be/);
   });
 });

@@ -47,6 +47,10 @@ const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
 
 /** The environment variables jembatan reads, with their defaults. Keep `.env.example` in step. */
 export const envSchema = z.object({
+  JEMBATAN_MODE: z.preprocess(
+    emptyToUndefined,
+    z.enum(["auto", "sandbox", "production"]).default("auto"),
+  ),
   PORT: int(3000, 0, 65535),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default("db/jembatan.sqlite")),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default("info")),
@@ -252,6 +256,56 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/**
+ * The variables that connect jembatan to a real WhatsApp number and Slack workspace. With none
+ * of them set, and not in production, `npm start` opens the sandbox instead.
+ */
+export const CREDENTIAL_VARIABLES = [
+  "WHATSAPP_APP_SECRET",
+  "WHATSAPP_VERIFY_TOKEN",
+  "WHATSAPP_ACCESS_TOKEN",
+  "WHATSAPP_PHONE_NUMBER_ID",
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_APP_TOKEN",
+  "SLACK_ESCALATION_CHANNEL",
+] as const;
+
+/** `sandbox`: the service against in-process emulators; `service`: the real thing. */
+export type StartMode = "sandbox" | "service";
+
+/**
+ * Decides how `npm start` runs, before the full parse. Production is `NODE_ENV=production` or
+ * `JEMBATAN_MODE=production`. With no credential set (see {@link CREDENTIAL_VARIABLES}) and not
+ * in production: the sandbox. In production with none: a ConfigError naming each one, so a
+ * deployment that lost its environment never comes up as a sandbox. `JEMBATAN_MODE=sandbox`
+ * asks for the sandbox whatever else is set (refused in production). With some credentials,
+ * the service; the full parse then names whatever is still missing.
+ */
+export function startMode(env: Readonly<Record<string, string | undefined>>): StartMode {
+  const mode = env.JEMBATAN_MODE?.trim() || "auto";
+  if (mode !== "auto" && mode !== "sandbox" && mode !== "production")
+    throw new ConfigError(['JEMBATAN_MODE: must be "auto", "sandbox" or "production"']);
+  const production = mode === "production" || env.NODE_ENV?.trim() === "production";
+  if (mode === "sandbox") {
+    if (production)
+      throw new ConfigError([
+        "JEMBATAN_MODE: the sandbox never runs with NODE_ENV=production (it is a developer tool)",
+      ]);
+    return "sandbox";
+  }
+  const anySet = CREDENTIAL_VARIABLES.some((name) => (env[name]?.trim() ?? "") !== "");
+  if (anySet) return "service";
+  if (!production) return "sandbox";
+  throw new ConfigError([
+    ...CREDENTIAL_VARIABLES.filter((n) => n !== "SLACK_APP_TOKEN").map(
+      (name) =>
+        `${name}: is required in production${name === "SLACK_SIGNING_SECRET" ? " (or SLACK_APP_TOKEN for Socket Mode)" : ""}`,
+    ),
+    "(without NODE_ENV=production or JEMBATAN_MODE=production and with none of these set, npm start opens the sandbox)",
+  ]);
 }
 
 /** Parses the environment once into a Config, or throws a ConfigError naming each bad variable. */

@@ -1,5 +1,6 @@
 import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
 import { HANDOFF_JOB, requestHandoff } from "./ai/handoff.ts";
@@ -9,7 +10,7 @@ import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
 import type { ConversationId, MessageId } from "./core/ids.ts";
-import { createHttpApp } from "./http/app.ts";
+import { type AppEnv, createHttpApp } from "./http/app.ts";
 import { enqueueJob } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { ClaimedJob, JobHandler } from "./jobs/types.ts";
@@ -60,6 +61,8 @@ export interface ServiceOverrides {
   processor?: TurnProcessor;
   /** Speech to text for voice notes (no default). */
   transcriber?: Transcriber;
+  /** Extra route groups served by the same app (the sandbox's console), keyed by path. */
+  mounts?: Record<string, Hono<AppEnv>>;
 }
 
 /**
@@ -258,6 +261,7 @@ export async function startService(
         },
       }),
       ...(slack.routes ? { "/slack/events": slack.routes } : {}),
+      ...overrides.mounts,
     },
   });
   const jobRunner = runner;
