@@ -224,8 +224,8 @@ interface AgentReply {
   at: number;
 }
 
-/** Counted at the end from the emulators' records and the database. */
-export interface Tally {
+/** The outcome counts every campaign reports (lost, duplicated, late, dead), from a Tally. */
+export interface Outcomes {
   customerMessages: number;
   agentReplies: number;
   /** Customer messages not handled, or never answered (Graph) nor mirrored (Slack thread). */
@@ -239,10 +239,25 @@ export interface Tally {
   /** Outcomes later than `lateAfterMs` after their base time (acceptance, or the end of an outage). */
   late: number;
   deadJobs: number;
+}
+
+/** Counted at the end from the emulators' records and the database. */
+export interface Tally extends Outcomes {
   /** Each outcome's delay from acceptance, sorted. */
   latencies: number[];
   /** Examples of what went wrong, for the log. */
   problems: string[];
+}
+
+/** The outcome counts of a tally, for a campaign's result line. */
+export function outcomesOf(t: Tally): Outcomes {
+  const { latencies: _latencies, problems: _problems, ...outcomes } = t;
+  return outcomes;
+}
+
+/** Lost and duplicated outcomes and dead jobs: what no campaign may report. */
+export function broken(t: Outcomes): number {
+  return t.lostInbound + t.lostAgentReplies + t.duplicatedGraph + t.duplicatedSlack + t.deadJobs;
 }
 
 export interface WorldOptions {

@@ -1,7 +1,10 @@
 import {
+  broken,
   FAILURE_KINDS,
   type FailureKind,
   faultFor,
+  type Outcomes,
+  outcomesOf,
   quantile,
   sleep,
   startWorld,
@@ -58,19 +61,11 @@ export interface OutageWindowResult {
   recoveryToDrainedMs: number | null;
 }
 
-export interface OutageCampaignResult {
+export interface OutageCampaignResult extends Outcomes {
   campaign: "outage";
   windowMs: number;
   lateAfterMs: number;
   windows: OutageWindowResult[];
-  customerMessages: number;
-  agentReplies: number;
-  lostInbound: number;
-  lostAgentReplies: number;
-  duplicatedGraph: number;
-  duplicatedSlack: number;
-  late: number;
-  deadJobs: number;
   outcomeLatencyMsP50: number | null;
   outcomeLatencyMsP95: number | null;
   outcomeLatencyMsMax: number | null;
@@ -152,31 +147,18 @@ export async function runOutageCampaign(
     const t = w.tally(opts.lateAfterMs, baseOf);
     for (const p of t.problems.slice(0, 20)) log(p);
     const drains = windows.map((x) => x.recoveryToDrainedMs);
-    const bad =
-      t.lostInbound +
-      t.lostAgentReplies +
-      t.duplicatedGraph +
-      t.duplicatedSlack +
-      t.late +
-      t.deadJobs;
+    const bad = broken(t) + t.late;
     return {
       campaign: "outage",
       windowMs: opts.windowMs,
       lateAfterMs: opts.lateAfterMs,
       windows,
-      customerMessages: t.customerMessages,
-      agentReplies: t.agentReplies,
-      lostInbound: t.lostInbound,
-      lostAgentReplies: t.lostAgentReplies,
-      duplicatedGraph: t.duplicatedGraph,
-      duplicatedSlack: t.duplicatedSlack,
-      late: t.late,
-      deadJobs: t.deadJobs,
       outcomeLatencyMsP50: quantile(t.latencies, 0.5),
       outcomeLatencyMsP95: quantile(t.latencies, 0.95),
       outcomeLatencyMsMax: t.latencies.at(-1) ?? null,
       drainMsMax: drains.includes(null) ? null : Math.max(0, ...(drains as number[])),
       ok: bad === 0 && !drains.includes(null),
+      ...outcomesOf(t),
       durationMs: Date.now() - started,
     };
   } finally {

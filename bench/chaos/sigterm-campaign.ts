@@ -1,4 +1,4 @@
-import { quantile, sleep, startWorld } from "./common.ts";
+import { broken, type Outcomes, outcomesOf, quantile, sleep, startWorld } from "./common.ts";
 
 export interface SigtermCampaignOptions {
   /** SIGTERM + restart cycles; every other one while Graph answers slower than JOB_SHUTDOWN_MS. */
@@ -20,7 +20,7 @@ export interface SigtermCampaignOptions {
   log?: (line: string) => void;
 }
 
-export interface SigtermCampaignResult {
+export interface SigtermCampaignResult extends Outcomes {
   campaign: "sigterm";
   stops: number;
   /** Stops that exited 0 within JOB_SHUTDOWN_MS + the grace. */
@@ -33,14 +33,6 @@ export interface SigtermCampaignResult {
   refusedConnections: number;
   /** Other non-200 answers (should be none). */
   otherAnswers: number;
-  customerMessages: number;
-  agentReplies: number;
-  lostInbound: number;
-  lostAgentReplies: number;
-  duplicatedGraph: number;
-  duplicatedSlack: number;
-  late: number;
-  deadJobs: number;
   outcomeLatencyMsP95: number | null;
   ok: boolean;
   durationMs: number;
@@ -98,8 +90,7 @@ export async function runSigtermCampaign(
     await w.settle(opts.settleTimeoutMs);
     const t = w.tally(opts.lateAfterMs);
     for (const p of t.problems.slice(0, 20)) log(p);
-    const bad =
-      t.lostInbound + t.lostAgentReplies + t.duplicatedGraph + t.duplicatedSlack + t.deadJobs;
+    const bad = broken(t);
     return {
       campaign: "sigterm",
       stops: opts.stops,
@@ -109,16 +100,9 @@ export async function runSigtermCampaign(
       drain503: w.refusals.draining503,
       refusedConnections: w.refusals.refused,
       otherAnswers: w.refusals.other,
-      customerMessages: t.customerMessages,
-      agentReplies: t.agentReplies,
-      lostInbound: t.lostInbound,
-      lostAgentReplies: t.lostAgentReplies,
-      duplicatedGraph: t.duplicatedGraph,
-      duplicatedSlack: t.duplicatedSlack,
-      late: t.late,
-      deadJobs: t.deadJobs,
       outcomeLatencyMsP95: quantile(t.latencies, 0.95),
       ok: bad === 0 && cleanStops === opts.stops && w.refusals.other === 0,
+      ...outcomesOf(t),
       durationMs: Date.now() - started,
     };
   } finally {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { quantile, sleep, startWorld } from "./common.ts";
+import { broken, type Outcomes, outcomesOf, quantile, sleep, startWorld } from "./common.ts";
 
 export interface SoakCampaignOptions {
   durationMs: number;
@@ -14,11 +14,9 @@ export interface SoakCampaignOptions {
   log?: (line: string) => void;
 }
 
-export interface SoakCampaignResult {
+export interface SoakCampaignResult extends Outcomes {
   campaign: "soak";
   minutes: number;
-  customerMessages: number;
-  agentReplies: number;
   /** Customer messages and agent replies handled per second. */
   throughputPerSecond: number;
   /** From acceptance to the answer, mirror or delivered agent reply. */
@@ -39,12 +37,6 @@ export interface SoakCampaignResult {
   /** The main file and the WAL at the end (the WAL is reused, not shrunk, after a checkpoint). */
   dbFileBytesEnd: number;
   walBytesEnd: number;
-  lostInbound: number;
-  lostAgentReplies: number;
-  duplicatedGraph: number;
-  duplicatedSlack: number;
-  late: number;
-  deadJobs: number;
   ok: boolean;
   durationMs: number;
 }
@@ -95,13 +87,10 @@ export async function runSoakCampaign(opts: SoakCampaignOptions): Promise<SoakCa
     const t = w.tally(opts.lateAfterMs);
     for (const p of t.problems.slice(0, 20)) log(p);
     const handled = t.customerMessages + t.agentReplies;
-    const bad =
-      t.lostInbound + t.lostAgentReplies + t.duplicatedGraph + t.duplicatedSlack + t.deadJobs;
+    const bad = broken(t);
     return {
       campaign: "soak",
       minutes: Math.round(trafficMs / 600) / 100,
-      customerMessages: t.customerMessages,
-      agentReplies: t.agentReplies,
       throughputPerSecond: Math.round((handled * 10_000) / trafficMs) / 10,
       latencyMsP50: quantile(t.latencies, 0.5),
       latencyMsP95: quantile(t.latencies, 0.95),
@@ -118,13 +107,8 @@ export async function runSoakCampaign(opts: SoakCampaignOptions): Promise<SoakCa
       dbLogicalBytesEnd,
       dbBytesPerMessage:
         handled > 0 ? Math.round((dbLogicalBytesEnd - dbLogicalBytesStart) / handled) : 0,
-      lostInbound: t.lostInbound,
-      lostAgentReplies: t.lostAgentReplies,
-      duplicatedGraph: t.duplicatedGraph,
-      duplicatedSlack: t.duplicatedSlack,
-      late: t.late,
-      deadJobs: t.deadJobs,
       ok: bad === 0 && t.late === 0,
+      ...outcomesOf(t),
       durationMs: Date.now() - started,
     };
   } finally {
