@@ -249,13 +249,22 @@ export function previousReaction(db: Db, targetId: string, before: MessageId): s
   return payload?.event?.emoji ?? null;
 }
 
-/** The click-to-WhatsApp ad of the conversation's newest customer message that carried one. */
+/** How many of the newest customer messages are searched for an ad referral. */
+export const REFERRAL_LOOKBACK = 50;
+
+/**
+ * The click-to-WhatsApp ad of the conversation's newest customer message that carried one, among
+ * its last {@link REFERRAL_LOOKBACK} customer messages: every turn asks, so the cost must not
+ * grow with the conversation (and an ad clicked 50 messages ago no longer explains the chat).
+ */
 export function latestReferral(db: Db, conversationId: ConversationId): Referral | null {
   const row = prepared(
     db,
-    `SELECT json_extract(payload, '$.referral') AS referral FROM messages
-     WHERE conversation_id = ? AND direction = 'in'
-       AND json_extract(payload, '$.referral') IS NOT NULL
+    `SELECT json_extract(payload, '$.referral') AS referral FROM (
+       SELECT payload, id FROM messages
+       WHERE conversation_id = ? AND direction = 'in'
+       ORDER BY id DESC LIMIT ${REFERRAL_LOOKBACK})
+     WHERE json_extract(payload, '$.referral') IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
   ).get(conversationId) as { referral: string } | undefined;
   if (!row) return null;
