@@ -23,7 +23,8 @@ COPY src ./src
 COPY db/migrations ./db/migrations
 COPY prompts ./prompts
 COPY knowledge ./knowledge
-RUN mkdir -p /data && chown node:node /data
+# Owner-only: the database holds names, numbers and transcripts.
+RUN install -d -m 0700 -o node -g node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
