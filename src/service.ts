@@ -24,6 +24,7 @@ import { enqueueThreadPost } from "./slack/enqueue.ts";
 import { hasThread, showEvent } from "./slack/events.ts";
 import { notifyOptOutChange } from "./slack/opt-out.ts";
 import { threadForConversation } from "./slack/store.ts";
+import { announceTemplateStatus } from "./slack/template-status.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { getMessage } from "./store/repositories/messages.ts";
@@ -250,6 +251,7 @@ export async function startService(
           groupMessages: config.whatsapp.groupMessages,
           hasThread,
           onEvent: showEvent,
+          onTemplateStatus: announceTemplateStatus,
         },
         onIngested: (r) => {
           if (

@@ -9,6 +9,7 @@ import {
   viewSubmissionPayload,
 } from "../src/emulators/slack-requests.ts";
 import { type Harness, SLACK_SIGNING_SECRET, startHarness } from "./helpers/harness.ts";
+import { isThreadRoot } from "./helpers/slack.ts";
 
 const CHANNEL = "C0ESCALATE";
 const AGENT = "U0AGENT";
@@ -23,16 +24,10 @@ async function handoff(
   text = "saya mau bicara dengan orang beneran",
   from?: string,
 ): Promise<SlackMessage> {
-  const before = h.slack.messages(CHANNEL).filter((m) => !m.thread_ts).length;
+  const before = h.slack.messages(CHANNEL).filter(isThreadRoot).length;
   expect((await h.meta.send(textMessage(text, from ? { from } : {}))).status).toBe(200);
-  await h.slack.waitFor(
-    (s) => s.messages(CHANNEL).filter((m) => !m.thread_ts).length > before,
-    8000,
-  );
-  return h.slack
-    .messages(CHANNEL)
-    .filter((m) => !m.thread_ts)
-    .at(-1)!;
+  await h.slack.waitFor((s) => s.messages(CHANNEL).filter(isThreadRoot).length > before, 8000);
+  return h.slack.messages(CHANNEL).filter(isThreadRoot).at(-1)!;
 }
 
 function slackEvent(
@@ -332,6 +327,6 @@ describe("Slack human-in-the-loop (real Bolt app over signed HTTP, Slack and Gra
     ]);
     await h.slack.waitFor((s) => s.messages(CHANNEL).some((m) => !m.thread_ts), 8000);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(h.slack.messages(CHANNEL).filter((m) => !m.thread_ts)).toHaveLength(1);
+    expect(h.slack.messages(CHANNEL).filter(isThreadRoot)).toHaveLength(1);
   });
 });

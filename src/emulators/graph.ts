@@ -124,6 +124,13 @@ export interface GraphEmulator {
    * `pageSize` caps the page size of the list route so that tests can exercise paging.
    */
   setTemplates(templates: EmulatedTemplate[], opts?: { pageSize?: number }): void;
+  /**
+   * Meta's review of a template created through `POST /{waba-id}/message_templates` (created
+   * ones start `PENDING`): sets its status. The status webhook is the caller's to send.
+   */
+  reviewTemplate(name: string, language: string, status: string): void;
+  /** Templates as the business account holds them now (created ones included). */
+  readonly templates: readonly Required<EmulatedTemplate>[];
   /** Called for every accepted send, before the answer goes out; returns an unsubscribe function. */
   onSend(listener: (send: EmulatedSend) => void | Promise<void>): () => void;
   /** Polls until `predicate` returns a truthy value and resolves with it. */
@@ -206,6 +213,9 @@ interface MetaError {
   message?: string;
   subcode?: number;
   details?: string;
+  /** Meta's text for people (`error_user_title`, `error_user_msg`), e.g. on template creation. */
+  userTitle?: string;
+  userMsg?: string;
 }
 
 type ParsedBody = { kind: "json"; value: unknown } | { kind: "form"; form: FormData } | null;
@@ -469,6 +479,27 @@ export async function startGraphEmulator(opts: GraphEmulatorOptions = {}): Promi
     return Response.json({ data: page, paging });
   });
 
+  app.post("/:version/:wabaId/message_templates", (c) => {
+    const rejected = checkGraph(c);
+    if (rejected) return rejected;
+    if (c.req.param("wabaId") !== businessAccountId) {
+      return unknownObject(c.req.param("wabaId"), "post");
+    }
+    const parsed = bodies.get(c.req.raw) ?? null;
+    const body = parsed?.kind === "json" && isRecord(parsed.value) ? parsed.value : null;
+    const problem = validateTemplateCreation(body, templates ?? []);
+    if (problem) return metaError(problem);
+    const created = withDefaults({
+      name: String(body!.name),
+      language: String(body!.language),
+      category: String(body!.category).toUpperCase(),
+      status: "PENDING",
+      components: body!.components as unknown[],
+    });
+    templates = [...(templates ?? []), created];
+    return Response.json({ id: created.id, status: created.status, category: created.category });
+  });
+
   app.get("/:version/:mediaId", (c) => {
     const rejected = checkGraph(c);
     if (rejected) return rejected;
@@ -508,6 +539,14 @@ export async function startGraphEmulator(opts: GraphEmulatorOptions = {}): Promi
     },
     addMedia(bytes, mimeType, filename) {
       return storeMedia(bytes, mimeType, filename ?? null).id;
+    },
+    reviewTemplate(name, language, status) {
+      const t = templates?.find((x) => x.name === name && x.language === language);
+      if (!t) throw new Error(`Graph emulator: no template ${name} (${language})`);
+      templates = (templates ?? []).map((x) => (x === t ? { ...x, status } : x));
+    },
+    get templates() {
+      return (templates ?? []).map(withDefaults);
     },
     setTemplates(list, setOpts) {
       templates = list.map(withDefaults);
@@ -735,6 +774,57 @@ function bodyPlaceholders(components: unknown[]): number {
   return new Set(body.text.match(/\{\{\s*[\w.]+\s*\}\}/g) ?? []).size;
 }
 
+/**
+ * Meta's checks at template creation, with its error shapes: code 100 and a subcode, and
+ * `error_user_title` / `error_user_msg` for people (the modal shows them).
+ */
+function validateTemplateCreation(
+  body: Record<string, unknown> | null,
+  existing: readonly EmulatedTemplate[],
+): MetaError | null {
+  const invalid = (userMsg: string, subcode = 2388043): MetaError => ({
+    status: 400,
+    code: 100,
+    subcode,
+    message: "Invalid parameter",
+    userTitle: "Invalid parameter",
+    userMsg,
+  });
+  if (body === null)
+    return { status: 400, code: 100, message: "The request body must be a JSON object" };
+  const { name, language, category, components } = body;
+  if (typeof name !== "string" || !/^[a-z0-9_]{1,512}$/.test(name))
+    return invalid("Template names can only contain lowercase letters, numbers and underscores.");
+  if (typeof language !== "string" || language === "") return invalid("The language is required.");
+  if (
+    typeof category !== "string" ||
+    !["UTILITY", "MARKETING", "AUTHENTICATION"].includes(category.toUpperCase())
+  )
+    return invalid("Category must be UTILITY, MARKETING or AUTHENTICATION.");
+  if (!Array.isArray(components)) return invalid("components must be an array.");
+  const bodyComponent = components.find((x) => isRecord(x) && x.type === "BODY") as
+    | Record<string, unknown>
+    | undefined;
+  const text = bodyComponent?.text;
+  if (typeof text !== "string" || text.trim() === "")
+    return invalid("A BODY component with text is required.");
+  if (text.length > 1024)
+    return invalid("The body text is too long (1024 characters at most).", 2388040);
+  const count = bodyPlaceholders(components);
+  const example = isRecord(bodyComponent?.example) ? bodyComponent.example.body_text : undefined;
+  const values = Array.isArray(example) && Array.isArray(example[0]) ? example[0] : [];
+  if (count > 0 && values.length !== count)
+    return invalid(`The body has ${count} variable(s): add one example value for each.`, 2388043);
+  if (/^\s*\{\{/.test(text) || /\}\}\s*$/.test(text))
+    return invalid("Variables can't be at the start or end of the template.", 2388299);
+  if (existing.some((t) => t.name === name && t.language === language))
+    return invalid(
+      `There is already ${language} content for this template. You can create a new template and try again.`,
+      2388024,
+    );
+  return null;
+}
+
 function withDefaults(t: EmulatedTemplate): Required<EmulatedTemplate> {
   return {
     id: t.id ?? String(Math.floor(1e15 + Math.random() * 1e14)),
@@ -769,6 +859,8 @@ function metaError(e: MetaError, headers: Record<string, string> = {}): Response
   if (e.details !== undefined)
     error.error_data = { messaging_product: "whatsapp", details: e.details };
   if (e.subcode !== undefined) error.error_subcode = e.subcode;
+  if (e.userTitle !== undefined) error.error_user_title = e.userTitle;
+  if (e.userMsg !== undefined) error.error_user_msg = e.userMsg;
   return Response.json({ error }, { status: e.status, headers });
 }
 

@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
 import type { SlackDeps } from "./deps.ts";
+import { createAnnounceJob } from "./jobs/announce.ts";
 import { createHandoffJob } from "./jobs/handoff.ts";
 import { createMarkMessageJob } from "./jobs/mark-message.ts";
 import { createMirrorMediaJob } from "./jobs/mirror-media.ts";
@@ -44,12 +45,14 @@ export function createSlackBridge(
     settings: deps.settings,
     wake: deps.wake,
     now: deps.now,
+    graph: deps.graph,
     ...listenerExtra,
   };
   return {
     jobs: {
       handoff: createHandoffJob(deps) as JobHandler<never>,
       "slack.post": createPostJob(deps) as JobHandler<never>,
+      "slack.announce": createAnnounceJob(deps) as JobHandler<never>,
       "slack.react": createReactJob(deps) as JobHandler<never>,
       "slack.mark_message": createMarkMessageJob(deps) as JobHandler<never>,
       "slack.update_root": createUpdateRootJob(deps) as JobHandler<never>,

@@ -40,7 +40,10 @@ export interface SlackSettings {
 export interface SlackDeps {
   db: Db;
   web: WebClient;
-  graph: Pick<GraphClient, "downloadMedia" | "uploadMedia" | "listTemplates" | "markRead">;
+  graph: Pick<
+    GraphClient,
+    "downloadMedia" | "uploadMedia" | "listTemplates" | "markRead" | "createTemplate"
+  >;
   logger: Logger;
   settings: SlackSettings;
   /** Wakes the job runner after enqueueing outside a job. */

@@ -26,7 +26,7 @@ import {
 } from "../store/repositories/messages.ts";
 import { upsertTemplateStatus } from "../store/repositories/templates.ts";
 import { inTransaction } from "../store/tx.ts";
-import type { NormalizedDelivery, StatusUpdate } from "./webhook/types.ts";
+import type { NormalizedDelivery, StatusUpdate, TemplateStatusUpdate } from "./webhook/types.ts";
 
 /** How ingest queues turns. */
 export interface IngestOptions {
@@ -49,6 +49,8 @@ export interface IngestOptions {
   hasThread?: (db: Db, conversationId: ConversationId) => boolean;
   /** Called inside the transaction for each new event that has something to show. */
   onEvent?: (db: Db, shown: ShownEvent) => void;
+  /** Called for each template status change (inside the transaction), to announce it. */
+  onTemplateStatus?: (db: Db, update: TemplateStatusUpdate, now: number) => void;
 }
 
 /** An event to show in a conversation's thread, decided by `planEvent`. */
@@ -163,6 +165,7 @@ export function storeDelivery(
   }
   for (const template of delivery.templates) {
     upsertTemplateStatus(db, template, now);
+    opts.onTemplateStatus?.(db, template, now);
     result.templates++;
   }
   result.conversations = [...touched.keys()];

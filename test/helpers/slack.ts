@@ -14,11 +14,16 @@ import { type Harness, SLACK_SIGNING_SECRET } from "./harness.ts";
 export const CHANNEL = "C0ESCALATE";
 export const AGENT = "U0AGENT";
 
+/** A handoff thread's root, as opposed to a reply or a channel announcement. */
+export const isThreadRoot = (m: SlackMessage) => !m.thread_ts && m.metadata !== undefined;
+
 /** Small helpers over one harness for the Slack end-to-end tests. */
 export function slackFlow(h: Harness) {
   const rows = <T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] =>
     h.service.db.$client.prepare(sql).all(...params) as T[];
-  const roots = () => h.slack.messages(CHANNEL).filter((m) => !m.thread_ts);
+  // Thread roots: top-level posts carrying the handoff job's metadata (announcements such as a
+  // template's review are top-level too, without it).
+  const roots = () => h.slack.messages(CHANNEL).filter(isThreadRoot);
   const replies = (root: SlackMessage) => h.slack.threadReplies(CHANNEL, root.ts);
   const sentTexts = () =>
     h.graph.sent

@@ -1,13 +1,33 @@
 import type { App } from "@slack/bolt";
 import { getAiSwitch, setAiSwitch } from "../../ai/kill-switch.ts";
+import { templateCreateModal, templateListText } from "../blocks/index.ts";
+import { listStoredTemplates } from "../template-create.ts";
 import type { ListenerDeps } from "./context.ts";
 
-const HELP = "Usage: `/jembatan status` · `/jembatan ai on` · `/jembatan ai off`";
+const HELP =
+  "Usage: `/jembatan status` · `/jembatan ai on` · `/jembatan ai off` · `/jembatan templates` · `/jembatan template new`";
 
 /** `/jembatan status | ai on | ai off`: the kill switch without a deploy. */
 export function registerCommandListeners(app: App, deps: ListenerDeps): void {
-  app.command("/jembatan", async ({ ack, command }) => {
+  app.command("/jembatan", async ({ ack, command, client }) => {
     const words = command.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    if (words[0] === "templates") {
+      await ack({
+        response_type: "ephemeral",
+        text: templateListText(listStoredTemplates(deps.db)),
+      });
+      return;
+    }
+    if (words[0] === "template" && words[1] === "new") {
+      await ack();
+      // The trigger id is valid for 3 s: the modal opens right after the ack.
+      try {
+        await client.views.open({ trigger_id: command.trigger_id, view: templateCreateModal() });
+      } catch (err) {
+        deps.logger.warn({ err }, "could not open the new-template modal");
+      }
+      return;
+    }
     if (words[0] === "ai" && (words[1] === "on" || words[1] === "off")) {
       setAiSwitch(deps.db, words[1], deps.now());
       deps.logger.warn(

@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../../logger.ts";
 import type { Db } from "../../store/db.ts";
+import type { GraphClient } from "../../whatsapp/graph/client.ts";
 import type { SlackSettings } from "../deps.ts";
 import { knownUserName, rememberUserName } from "../store.ts";
 
@@ -13,6 +14,8 @@ export interface ListenerDeps {
   now: () => number;
   /** Minutes east of UTC of the business, for "today" in the Home tab. */
   timezoneOffsetMinutes: number;
+  /** Template creation from the modal. */
+  graph: Pick<GraphClient, "createTemplate">;
 }
 
 /** The display name of a Slack user: kept from earlier, else `users.info` once. */

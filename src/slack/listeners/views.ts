@@ -2,19 +2,52 @@ import type { App } from "@slack/bolt";
 import type { ConversationId } from "../../core/ids.ts";
 import { inTransaction } from "../../store/tx.ts";
 import {
+  parseTemplateCreateSubmission,
   parseTemplateModalMetadata,
   parseTemplateSubmission,
+  TEMPLATE_CREATE_MODAL,
   TEMPLATE_MODAL,
+  templateCreatedView,
   threadNotice,
   type ViewStateValues,
 } from "../blocks/index.ts";
 import { customerOptedOut, sendTemplate, TEMPLATE_OPTED_OUT_MESSAGE } from "../controls.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
+import { submitTemplate } from "../template-create.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
 
-/** The Send template modal's submission. */
+/** The Send template and New template modals' submissions. */
 export function registerViewListeners(app: App, deps: ListenerDeps): void {
+  app.view(TEMPLATE_CREATE_MODAL.callbackId, async ({ ack, body, view }) => {
+    const draft = parseTemplateCreateSubmission(view.state.values as ViewStateValues);
+    const outcome = await submitTemplate(deps, draft, body.user.id);
+    switch (outcome.kind) {
+      case "invalid":
+        await ack({ response_action: "errors", errors: outcome.errors as Record<string, string> });
+        return;
+      case "refused":
+        await ack({
+          response_action: "errors",
+          errors: { [outcome.field]: outcome.message.slice(0, 2000) },
+        });
+        return;
+      case "submitted":
+        await ack({ response_action: "update", view: templateCreatedView(outcome) });
+        return;
+      case "pending":
+        await ack({
+          response_action: "update",
+          view: templateCreatedView({
+            ...outcome,
+            status: null,
+            note: "Meta has not answered yet: `/jembatan templates` shows the template once it does (the log says if Meta refused it).",
+          }),
+        });
+        return;
+    }
+  });
+
   app.view(TEMPLATE_MODAL.callbackId, async ({ ack, body, view, client }) => {
     const meta = parseTemplateModalMetadata(view.private_metadata);
     const values = view.state.values as ViewStateValues;

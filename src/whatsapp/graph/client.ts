@@ -1,6 +1,7 @@
 import { FormData, request } from "undici";
 import { z } from "zod";
 import type { WaId, WaMessageId } from "../../core/ids.ts";
+import type { TemplateCreateRequest } from "../../core/template-draft.ts";
 import { GraphApiError, GraphValidationError } from "./errors.ts";
 
 /** How to reach the Graph API and as whom. */
@@ -139,6 +140,14 @@ export interface GraphClient {
   uploadMedia(bytes: Uint8Array, mimeType: string, filename: string): Promise<string>;
   /** Every template of the business account, following paging cursors. */
   listTemplates(): Promise<TemplateInfo[]>;
+  /**
+   * Submits a new template for Meta's review (`POST /{waba-id}/message_templates`); resolves to
+   * its id and first status (usually `PENDING`). Meta's refusal is a GraphApiError whose
+   * `userMessage` says what to change.
+   */
+  createTemplate(
+    request: TemplateCreateRequest,
+  ): Promise<{ id: string; status: string; category: string }>;
 }
 
 const TEXT_MAX = 4096;
@@ -169,6 +178,8 @@ const errorBodySchema = z.object({
       .optional()
       .catch(undefined),
     fbtrace_id: z.string().optional().catch(undefined),
+    error_user_title: z.string().optional().catch(undefined),
+    error_user_msg: z.string().optional().catch(undefined),
   }),
 });
 
@@ -178,6 +189,12 @@ const sendResponseSchema = z.object({
 });
 
 const successResponseSchema = z.object({ success: z.literal(true) });
+
+const templateCreatedSchema = z.object({
+  id: z.union([z.string().min(1), z.number().transform(String)]),
+  status: z.string().default("PENDING"),
+  category: z.string().default(""),
+});
 
 const mediaInfoSchema = z.object({
   url: z.url(),
@@ -315,6 +332,7 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
         details: details === null ? null : redact(details),
         fbtraceId: e.fbtrace_id ?? null,
         retryAfterMs,
+        userMessage: e.error_user_msg ?? e.error_user_title ?? null,
       },
     );
   }
@@ -473,6 +491,21 @@ export function createGraphClient(opts: GraphClientOptions): GraphClient {
       );
       const answer = await callJson("POST", `${phonePath}/media`, { form }, uploadResponseSchema);
       return answer.id;
+    },
+
+    async createTemplate(request) {
+      const waba = opts.businessAccountId;
+      if (waba === undefined || waba === null || waba === "") {
+        throw new GraphValidationError(
+          "Cannot create templates: the WhatsApp business account id (WHATSAPP_BUSINESS_ACCOUNT_ID) is not configured",
+        );
+      }
+      return callJson(
+        "POST",
+        `${base}/${version}/${encodeURIComponent(waba)}/message_templates`,
+        { json: request },
+        templateCreatedSchema,
+      );
     },
 
     async listTemplates() {

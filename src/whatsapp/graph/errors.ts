@@ -197,6 +197,8 @@ export interface GraphApiErrorInit {
   details?: string | null;
   fbtraceId?: string | null;
   retryAfterMs?: number | null;
+  /** Meta's explanation for people (`error_user_msg`, else `error_user_title`), when given. */
+  userMessage?: string | null;
   cause?: unknown;
 }
 
@@ -215,6 +217,7 @@ export class GraphApiError extends Error {
   readonly details: string | null;
   readonly fbtraceId: string | null;
   readonly retryAfterMs: number | null;
+  readonly userMessage: string | null;
 
   constructor(message: string, init: GraphApiErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -226,6 +229,7 @@ export class GraphApiError extends Error {
     this.details = init.details ?? null;
     this.fbtraceId = init.fbtraceId ?? null;
     this.retryAfterMs = init.retryAfterMs ?? null;
+    this.userMessage = init.userMessage ?? null;
   }
 
   /** Whether trying the same call again later may succeed. */
