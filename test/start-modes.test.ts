@@ -59,7 +59,7 @@ function runToExit(env: Record<string, string>, cwd: string) {
 }
 
 describe("npm start", () => {
-  it("with no credentials opens the sandbox: /healthz answers, SIGTERM stops it cleanly", async () => {
+  it("with no credentials opens the sandbox: /healthz and /sandbox answer, SIGTERM stops it cleanly", async () => {
     const dir = scratch();
     child = await startServiceChild(
       { ...content, PORT: "0", LOG_LEVEL: "info", DATABASE_PATH: join(dir, "db/sandbox.sqlite") },
@@ -67,6 +67,9 @@ describe("npm start", () => {
     );
     const health = await fetch(`http://127.0.0.1:${child.port}/healthz`);
     expect(health.status).toBe(200);
+    const console = await fetch(`http://127.0.0.1:${child.port}/sandbox`);
+    expect(console.status).toBe(200);
+    expect(await console.text()).toContain("jembatan sandbox");
     child.proc.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   });

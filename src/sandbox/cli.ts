@@ -1,5 +1,7 @@
 import type { Logger } from "../logger.ts";
 import { installSandboxClock } from "./clock.ts";
+import { consoleMounts } from "./console/routes.ts";
+import { seedSandboxTemplates } from "./console/templates.ts";
 import { startSandbox } from "./world.ts";
 
 /** `npm start` with no credentials: the sandbox, with a short banner on stdout. */
@@ -8,7 +10,8 @@ export async function startSandboxFromCli(
   logger: Logger,
 ): Promise<{ stop(): Promise<void>; abandon(): void }> {
   const clock = installSandboxClock();
-  const world = await startSandbox({ env, logger, clock });
+  const world = await startSandbox({ env, logger, clock, mounts: consoleMounts });
+  seedSandboxTemplates(world);
   const url = world.service.url.replace("127.0.0.1", "localhost");
   const model = world.config.anthropic.apiKey
     ? `Claude (${world.config.anthropic.modelFast} / ${world.config.anthropic.modelSmart})`
