@@ -22,20 +22,22 @@ afterEach(async () => {
 const ANSWER = "Toko kami buka Senin-Sabtu 09.00-21.00 WIB, Kak.";
 const QUESTION = "Apakah kalian menjual suku cadang traktor Zetor tahun 1975?";
 const A = "6281200000001";
+/** The model's answer once it works: a confident reply from the knowledge base. */
+const answer = () => ({
+  json: {
+    reply: ANSWER,
+    handoff: false,
+    reason: "answered_from_knowledge",
+    confidence: 0.92,
+    language: "id",
+    needs_smart: false,
+  },
+});
 const B = "6281200000002";
 
 async function start(env: Record<string, string> = {}) {
   emu = await startAnthropicEmulator();
-  emu.respond(() => ({
-    json: {
-      reply: ANSWER,
-      handoff: false,
-      reason: "answered_from_knowledge",
-      confidence: 0.92,
-      language: "id",
-      needs_smart: false,
-    },
-  }));
+  emu.respond(answer);
   h = await startHarness({
     ANTHROPIC_API_KEY: emu.apiKey,
     ANTHROPIC_BASE_URL: emu.url,
@@ -75,16 +77,7 @@ async function handOffDuringOutage() {
 /** The model is back and answers customer B: proof that it works again. */
 async function modelRecovers() {
   emu!.reset();
-  emu!.respond(() => ({
-    json: {
-      reply: ANSWER,
-      handoff: false,
-      reason: "answered_from_knowledge",
-      confidence: 0.92,
-      language: "id",
-      needs_smart: false,
-    },
-  }));
+  emu!.respond(answer);
   expect((await h!.meta.send(textMessage("Buka jam berapa?", { from: B }))).status).toBe(200);
   await expect.poll(() => textsTo(B).join(""), { timeout: 8000 }).toContain(ANSWER);
 }
