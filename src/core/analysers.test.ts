@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { adversarialTexts, repeatTo } from "../../test/helpers/adversarial-texts.ts";
 import { ANALYSIS_MAX_CHARS, analysisText, isCutForAnalysis } from "./analysis-text.ts";
+import { features } from "./classifier.ts";
 import { slackToWhatsApp } from "./format/slack-to-whatsapp.ts";
 import { whatsappToSlack } from "./format/whatsapp-to-slack.ts";
 import { detectLanguage } from "./language.ts";
+import { canonicalClauses, canonicalWords } from "./morphology.ts";
 import { normalizeClauses, normalizeText, normalizeWords } from "./normalize-text.ts";
 import { routeTier } from "./router.ts";
 import { detectTriggers } from "./triggers.ts";
@@ -86,6 +88,9 @@ describe("no analyser stalls the event loop", () => {
       normalizeWords,
       normalizeText,
       normalizeClauses,
+      canonicalWords,
+      canonicalClauses,
+      "classifier features": features,
     });
   });
 

@@ -106,3 +106,28 @@ describe("connection troubleshooting", () => {
     expect(routeTier({ ...input, text: "berapa harga modem yang baru?" }).tier).toBe("fast");
   });
 });
+
+describe("troubleshooting and account reasoning", () => {
+  const turn1 = (text: string) =>
+    routeTier({ text, turnCount: 1, previousLowConfidence: false, hasMedia: false });
+
+  it("sends symptoms told in steps to the smart tier", () => {
+    expect(
+      turn1("aplikasinya lemot, lalu saya logout terus login lagi, tetap loading terus").tier,
+    ).toBe("smart");
+    expect(turn1("my watch is not charging, I cleaned it then tried another cable").tier).toBe(
+      "smart",
+    );
+  });
+
+  it("sends why-questions about the customer's own account to the smart tier", () => {
+    expect(turn1("kenapa saldo saya berkurang sendiri?").tier).toBe("smart");
+    expect(turn1("why was my subscription renewed at a higher price?").tier).toBe("smart");
+  });
+
+  it("keeps commodity account questions on the fast tier", () => {
+    expect(turn1("gimana cara reset password akun saya?").tier).toBe("fast");
+    expect(turn1("cek saldo saya dong").tier).toBe("fast");
+    expect(turn1("layar hp blank harganya berapa ganti baru?").tier).toBe("fast");
+  });
+});

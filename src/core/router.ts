@@ -75,7 +75,7 @@ const topicRules: readonly TopicRule[] = [
     reason: "steps_already_tried",
     weight: 1,
     pattern:
-      /\b(?:already (?:tried|did|done|cleared|restarted|reinstalled|checked|reset|updated)|sudah (?:saya )?(?:coba|dicoba|restart|instal|install|reset|ganti|cek|update)|tried (?:everything|again|that|\w+ing)|(?:i|we) (?:have )?tried|still (?:not|doesnt|dont|the same|happens)|tetap (?:muncul|tidak|error|sama|gagal)|masih (?:error|tidak|sama|gagal|muncul))\b/,
+      /\b(?:already (?:tried|did|done|cleared|restarted|reinstalled|checked|reset|updated)|sudah (?:saya )?(?:coba|dicoba|restart|instal|install|reset|ganti|cek|update)|tried (?:everything|again|that|\w+ing|another|other|a different|a new|new)|(?:i|we) (?:cleaned|rebooted|replaced|changed|updated|reinstalled|restarted|unplugged|reset|switched|swapped)|(?:i|we) (?:have )?tried|still (?:not|doesnt|dont|the same|happens)|tetap (?:muncul|tidak|error|sama|gagal)|masih (?:error|tidak|sama|gagal|muncul))\b/,
   },
   {
     reason: "complaint_or_anger",
@@ -105,6 +105,27 @@ const topicRules: readonly TopicRule[] = [
     weight: 1,
     pattern:
       /\b(?:but|although|even though|though|however|tapi|tetapi|padahal|namun|meskipun|walaupun)\b/,
+  },
+  {
+    // Symptoms the troubleshooting rule's words miss: a slow, stuck or dead device or app.
+    reason: "device_symptom",
+    weight: 1,
+    pattern:
+      /\b(?:lemot|lelet|ngelag|nge ?lag|lagging|loading terus|stuck|nyangkut|blank|layar (?:hitam|putih|gelap|blank|bergaris)|black screen|tidak (?:mau )?(?:nyala|menyala|konek|connect|terhubung|tersambung|muncul|terkirim|ngecas|mengisi|sinkron|sync|tersimpan)|(?:cant|cannot|can not|unable to) (?:log ?in|sign in|connect|access|open|pair|charge|sync|pay|checkout)|not (?:loading|charging|connecting|syncing|responding|turning on|saving|updating)|mati sendiri|restart sendiri|(?:keeps?|terus) (?:logging me out|log out|keluar sendiri)|overheat\w*|panas banget|bunyi aneh|no signal|tidak ada sinyal|sinyal(?:nya)? (?:hilang|jelek|lemah))\b/,
+  },
+  {
+    // A story told in steps: "sudah X, lalu Y, terus Z" needs reasoning, not a canned answer.
+    reason: "multi_step",
+    weight: 1,
+    pattern:
+      /\b(?:lalu|kemudian|setelah itu|habis itu|sesudah itu|then|after that|afterwards)\b.*\b(?:lalu|kemudian|setelah itu|habis itu|sesudah itu|terus|then|after that|afterwards|but|tapi|still|masih|tetap)\b/,
+  },
+  {
+    // Why something happened to the customer's own account, balance or bill.
+    reason: "account_reasoning",
+    weight: 2,
+    pattern:
+      /\b(?:kenapa|mengapa|why|how come|kok) (?:\w+ ){0,6}(?:(?:akun|saldo|poin|tagihan|langganan|kuota|limit|deposit) (?:saya|aku|ku|gue)|(?:akun|saldo|poin|tagihan|langganan|kuota|limit|deposit)(?:ku|mu)|my (?:account|balance|points|bill|invoice|subscription|membership|plan|credit|limit|deposit|wallet))\b/,
   },
   {
     reason: "simple_policy",

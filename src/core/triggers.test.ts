@@ -34,6 +34,14 @@ describe("human request", () => {
     "get me a person",
     "I need a human to look at my case",
     "pengen sama orang aja",
+    // Morphology and noun phrases (issue 12): clitics detached, reduplication, typos, presence.
+    "saya mau komplain ke customer service nya",
+    "butuh bantuan staf bagian pengiriman",
+    "ada orang ga?",
+    "admin2 nya tolong bales dong",
+    "mau ngobrol sama kastemer servis-nya",
+    "tolong sambungin ke pgeawai nya",
+    "could a representative contact me",
   ])("hands off %j", (text) => {
     const { humanRequest } = detectTriggers(text);
     expect(humanRequest?.kind).toBe("human_request");
@@ -78,6 +86,13 @@ describe("human request", () => {
       "apa bedanya paket basic dan premium, premium dapat account manager?",
     ],
     ["a directions question", "how do I reach your store by bus?"],
+    ["an admin fee", "admin fee berapa?"],
+    ["praise for CS", "CS kalian ramah sekali"],
+    ["someone at home", "orang rumah belum terima paket"],
+    ["a question about hours", "mau tanya jam buka"],
+    ["no admin needed", "tidak perlu admin, saya cuma mau tanya"],
+    ["no CS needed", "ga usah cs, bot aja cukup"],
+    ["a past talk last week", "minggu lalu ngobrol sama cs nya, katanya besok"],
   ])("does not hand off %s", (_why, text) => {
     expect(detectTriggers(text).humanRequest).toBeNull();
   });
@@ -103,6 +118,11 @@ describe("opt-out", () => {
     "hapus nomor saya dari broadcast kalian",
     "no more messages please",
     "tolong berhenti ganggu saya",
+    "jangan spam lagi",
+    "gausah kirim2 broadcast lagi",
+    "saya tidak mau dihubungi lagi",
+    "please remove my number",
+    "don't send me any more marketing messages",
   ])("opts out on %j", (text) => {
     expect(detectTriggers(text).optOut?.kind).toBe("opt_out");
   });
@@ -120,6 +140,8 @@ describe("opt-out", () => {
     ["a bus stop", "Is there a bus stop near your store?"],
     ["a time preference", "don't text me before 9am, call instead"],
     ["an invoice complaint", "I don't want to receive the invoice twice"],
+    ["a refusal to chat with the bot", "ga mau chat dengan robot, minta cs beneran"],
+    ["a socket", "stop kontak di kamar rusak, jual yang baru?"],
   ])("does not opt out on %s", (_why, text) => {
     expect(detectTriggers(text).optOut).toBeNull();
   });

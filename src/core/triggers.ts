@@ -1,5 +1,6 @@
 import { analysisText } from "./analysis-text.ts";
-import { normalizeClauses, normalizeText, normalizeWords } from "./normalize-text.ts";
+import { canonicalClauses, canonicalText, canonicalWords } from "./morphology.ts";
+import { findPersonRequest, isBarePersonRequest } from "./person-request.ts";
 
 /** What a deterministic trigger found in a customer message. */
 export type TriggerKind = "human_request" | "opt_out" | "injection";
@@ -21,8 +22,9 @@ export interface TriggerResult {
   injection: TriggerMatch | null;
 }
 
-// The detectors are regular expressions over normalised text (normalize-text.ts: lowercase, no
-// punctuation, chat abbreviations expanded), built from word classes so that each rule reads
+// The detectors are regular expressions over canonical text (morphology.ts over normalize-text.ts:
+// lowercase, no punctuation, chat abbreviations expanded, clitics, reduplication and typos of the
+// key words undone), built from word classes so that each rule reads
 // as an intent: "request verb + person noun", "short imperative stop", "override verb + rule
 // noun". Word lists are whitespace-separated; "_" inside an entry stands for a space, and an
 // entry may be a regular expression fragment.
@@ -96,7 +98,7 @@ const NEGATORS = set("not dont doesnt didnt never no tidak jangan bukan usah gau
 // Words that keep a negated phrase a wish: "why can't I chat with staff" still wants one.
 const ABILITY = set("bisa can cant cannot could couldnt able dapat");
 // A past-tense marker right before the verb reports an earlier talk, not a request.
-const PAST = set("sudah pernah tadi kemarin already previously");
+const PAST = set("sudah pernah tadi kemarin already previously lalu yesterday earlier");
 
 const talkRequest = new RegExp(
   `\\b${TALK_VERB} ${gap(REQUEST_GAP, 4)}(${STRONG_PERSON}|${WEAK_PERSON})${SUFFIX}\\b`,
@@ -162,9 +164,12 @@ const MESSAGE_NOUN = alt(`
 const CONTACT_VERB = alt(`
   sending messaging texting contacting spamming emailing calling bothering pinging
   kirim kirimi kirimin mengirim mengirimi ngirim ngirimin hubungi menghubungi ganggu mengganggu
-  spam nge_?spam chat nge_?chat sms wa whatsapp telpon nelpon
+  spam nge_?spam chat nge_?chat sms wa whatsapp telpon nelpon dikirim dikirimi dihubungi dichat
+  dispam diganggu
 `);
 const ME = alt("me us saya aku gue gw kami");
+// Little words a customer puts before the messages they refuse: "marketing messages".
+const MESSAGE_GAP = gap("marketing promotional promo any more your these those iklan", 3);
 const DONT = alt("dont do_not never jangan tidak_usah usah");
 const PRODUCT_NOUN = set(`
   plan paket package membership member premium subscription account akun layanan service kuota
@@ -173,23 +178,36 @@ const PRODUCT_NOUN = set(`
 
 const optOutPhrases: readonly RegExp[] = [
   // "stop sending me messages", "berhenti kirim pesan", "stop spam".
-  new RegExp(`\\b(?:stop|quit|cease|berhenti|hentikan) ${CONTACT_VERB}\\b`),
-  new RegExp(`\\b(?:stop|hentikan) (?:${alt("the these all your semua")} )?${MESSAGE_NOUN}\\b`),
+  new RegExp(
+    `\\b(?:stop|quit|cease|berhenti|hentikan|berhentiin|stopin|stopkan) ${CONTACT_VERB}\\b`,
+  ),
+  new RegExp(`\\b(?:berhentiin|stopin|stopkan) ${MESSAGE_NOUN}\\b`),
+  // "jangan chat lagi", "ga usah spam", "jangan kirim lagi": the clause ends with the refusal.
+  new RegExp(
+    `\\b${DONT} ${CONTACT_VERB}(?: ${alt("lagi terus again anymore ya dong saya aku please ke_nomor_ini nomor_ini")})*$`,
+  ),
+  new RegExp(
+    `\\b(?:stop|hentikan|berhenti) (?:${alt("the these all your semua")} )?${MESSAGE_NOUN}\\b`,
+  ),
   // "don't contact me again", "jangan hubungi saya lagi": the clause ends there.
   new RegExp(
     `\\b${DONT} (?:${alt("send message text contact email call spam bother")}|${CONTACT_VERB}) ${ME}(?: ${alt("again anymore any_more ever lagi dong please ya")})*$`,
   ),
   // "don't send me any more promos", "jangan kirim pesan lagi".
   new RegExp(
-    `\\b${DONT} ${alt("send text kirim kirimi kirimin ngirim mengirim mengirimi spam")}(?: ${ME})?(?: ${alt("any more lagi again those these")})* ${MESSAGE_NOUN}\\b`,
+    `\\b${DONT} ${alt("send text kirim kirimi kirimin ngirim mengirim mengirimi spam")}(?: ${ME})? ${MESSAGE_GAP}${MESSAGE_NOUN}\\b`,
   ),
   // "no more messages", "tidak mau terima pesan promo lagi".
   new RegExp(
-    `\\b${alt("no_more dont_want do_not_want dont_need tidak_mau tidak_ingin tidak_perlu")} ${gap("to receive get any more these your terima menerima dapat dapet dikirim dikirimi diganggu lagi", 3)}${MESSAGE_NOUN}\\b`,
+    `\\b${alt("no_more dont_want do_not_want dont_need tidak_mau tidak_ingin tidak_pengen tidak_perlu keberatan")} ${gap("to receive get any more these your terima menerima dapat dapet dikirim dikirimi diganggu lagi marketing promotional promo", 3)}${MESSAGE_NOUN}\\b(?! (?:sama|dengan|with|ama) )`,
   ),
-  // "remove me from your list", "hapus nomor saya dari broadcast".
+  // "remove me from your list", "hapus nomor saya dari broadcast", "please remove my number".
   new RegExp(
-    `\\b${alt("remove take delete hapus keluarkan keluarin")} ${alt("me my_number my_contact nomor_saya nomorku nomor_aku kontak_saya saya")} ${alt("from off dari")}\\b`,
+    `\\b${alt("remove take delete hapus keluarkan keluarin cabut")} ${alt("me my_number my_contact nomor_saya nomorku nomor_aku nomor_gue kontak_saya kontak_aku kontak_gue kontakku nomor kontak saya aku gue kami")}(?: ${alt("from off dari")}\\b|$)`,
+  ),
+  // "jangan di spam terus", "saya tidak mau dihubungi lagi": the passive of being contacted.
+  new RegExp(
+    `\\b${alt("jangan tidak_mau tidak_ingin tidak_usah usah dont_want")} ${alt("di_?spam di_?ganggu di_?hubungi di_?kirimi di_?chat di_?telpon")}(?: ${alt("terus lagi again anymore saya ya dong")})*$`,
   ),
 ];
 // "unsubscribe me", "berhenti berlangganan": an opt-out unless a product is named right after.
@@ -320,12 +338,12 @@ function findRequest(clause: string, pattern: RegExp, shape: RequestShape): stri
 }
 
 function detectHumanRequest(text: string, clauses: readonly string[]): TriggerMatch | null {
-  const content = normalizeWords(text).filter((w) => !SHORT_FILLER.has(w));
+  const content = canonicalWords(text).filter((w) => !SHORT_FILLER.has(w));
   const joined = content.join(" ");
   if (content.length > 0 && content.length <= 4 && onlyPerson.test(joined)) {
     return { kind: "human_request", evidence: joined };
   }
-  const refusal = refuseBot.exec(normalizeText(text));
+  const refusal = refuseBot.exec(canonicalText(text));
   if (refusal) return { kind: "human_request", evidence: refusal[0] };
   for (const clause of clauses) {
     const evidence =
@@ -336,11 +354,19 @@ function detectHumanRequest(text: string, clauses: readonly string[]): TriggerMa
       findRequest(clause, personCallsMe, { verbFirst: false });
     if (evidence !== null) return { kind: "human_request", evidence };
   }
-  return null;
+  // The same intent read word by word (person-request.ts): noun phrases, presence questions,
+  // a person addressed and asked to answer.
+  const words = clauses.map((c) => c.split(" "));
+  for (const clause of words) {
+    const evidence = findPersonRequest(clause);
+    if (evidence !== null) return { kind: "human_request", evidence };
+  }
+  const bare = isBarePersonRequest(words);
+  return bare === null ? null : { kind: "human_request", evidence: bare };
 }
 
 function detectOptOut(text: string, clauses: readonly string[]): TriggerMatch | null {
-  const content = normalizeWords(text)
+  const content = canonicalWords(text)
     .filter((w) => !OPT_OUT_FILLER.has(w))
     .join(" ");
   if (onlyOptOut.test(content)) return { kind: "opt_out", evidence: content };
@@ -359,7 +385,7 @@ function detectOptOut(text: string, clauses: readonly string[]): TriggerMatch | 
 
 // Over the whole text, not per clause: "from now on, you are ..." spans a comma on purpose.
 function detectInjection(text: string): TriggerMatch | null {
-  const normalized = normalizeText(text);
+  const normalized = canonicalText(text);
   for (const pattern of injectionPatterns) {
     const m = pattern.exec(normalized);
     if (m) return { kind: "injection", evidence: m[0] };
@@ -377,7 +403,7 @@ function detectInjection(text: string): TriggerMatch | null {
  */
 export function detectTriggers(message: string): TriggerResult {
   const text = analysisText(message);
-  const clauses = normalizeClauses(text);
+  const clauses = canonicalClauses(text);
   return {
     humanRequest: detectHumanRequest(text, clauses),
     optOut: detectOptOut(text, clauses),

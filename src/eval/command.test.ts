@@ -137,3 +137,31 @@ describe("the default golden file", () => {
     expect(JSON.parse(r.stdout.trim()).count).toBe(50);
   });
 });
+
+describe("the detection section", () => {
+  it("is printed after the golden figures with --detection, tune and held-out side by side", async () => {
+    await writeFile(join(dir, "tune.jsonl"), `${JSON.stringify(lines[0])}\n`);
+    await writeFile(join(dir, "heldout.jsonl"), `${JSON.stringify(lines[1])}\n`);
+    const r = await run(["--offline", "--detection", good], { detectionDir: dir });
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toMatch(/detection set\s+tune\s+held-out/);
+    expect(r.stdout).toMatch(/handoff recall\s+1\.000\s+n\/a/);
+    const json = await run(["--offline", "--json", "--detection", good], { detectionDir: dir });
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.detection.tune.handoff.recall).toBe(1);
+    expect(parsed.detection.heldout.misses).toBe(0);
+  });
+
+  it("is left out for another FILE unless asked for, and shown by default", async () => {
+    expect((await run(["--offline", good])).stdout).not.toContain("detection set");
+    const r = await run(["--offline"]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain("held-out targets");
+  });
+
+  it("fails with a usage error when the detection set cannot be read", async () => {
+    const r = await run(["--offline", "--detection", good], { detectionDir: join(dir, "nope") });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toContain("eval: detection set:");
+  });
+});
