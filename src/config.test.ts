@@ -211,6 +211,20 @@ describe("retention settings", () => {
     );
   });
 
+  it("prunes finished jobs after 8 days and status events after 30 days, with floors", () => {
+    expect(loadConfig(minimal).pruning).toEqual({ jobDoneHours: 192, statusEventDays: 30 });
+    expect(
+      loadConfig({ ...minimal, JOB_DONE_RETENTION_HOURS: "24", STATUS_EVENT_RETENTION_DAYS: "7" })
+        .pruning,
+    ).toEqual({ jobDoneHours: 24, statusEventDays: 7 });
+    expect(problems({ ...minimal, JOB_DONE_RETENTION_HOURS: "1" }).join(" ")).toContain(
+      "JOB_DONE_RETENTION_HOURS",
+    );
+    expect(problems({ ...minimal, STATUS_EVENT_RETENTION_DAYS: "0" }).join(" ")).toContain(
+      "STATUS_EVENT_RETENTION_DAYS",
+    );
+  });
+
   it("reads them alone for `npm run contact -- retention`", () => {
     expect(loadRetentionConfig({ RETENTION_CONTACT_DAYS: "7" })).toEqual({
       messageDays: 90,

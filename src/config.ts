@@ -143,6 +143,12 @@ export const envSchema = z.object({
 
   RETENTION_MESSAGE_DAYS: int(90, 0, 36_500),
   RETENTION_CONTACT_DAYS: int(365, 0, 36_500),
+  // Floors: a dedupe key must outlive Slack's retries, a status event Meta's 7-day redelivery
+  // (src/store/pruning-rule.ts).
+  // 8 days by default: longer than Meta's 7 days of webhook redelivery, so a job queued by a
+  // webhook (an announcement, a handoff) keeps its dedupe key while that webhook can come again.
+  JOB_DONE_RETENTION_HOURS: int(192, 24, 87_600),
+  STATUS_EVENT_RETENTION_DAYS: int(30, 7, 36_500),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -240,6 +246,13 @@ export interface Config {
     shutdownMs: number;
   };
   retention: RetentionConfig;
+  /** Housekeeping of finished jobs and status events. See src/store/pruning-rule.ts. */
+  pruning: {
+    /** Finished (`done`) jobs are deleted this many hours after they finished (≥ 24). */
+    jobDoneHours: number;
+    /** Status events are deleted this many days after they were stored (≥ 7). */
+    statusEventDays: number;
+  };
 }
 
 /** How long personal data is kept (days; 0 = forever). See src/core/retention.ts. */
@@ -434,6 +447,10 @@ function toConfig(e: Env): Config {
     retention: {
       messageDays: e.RETENTION_MESSAGE_DAYS,
       contactDays: e.RETENTION_CONTACT_DAYS,
+    },
+    pruning: {
+      jobDoneHours: e.JOB_DONE_RETENTION_HOURS,
+      statusEventDays: e.STATUS_EVENT_RETENTION_DAYS,
     },
   };
 }

@@ -27,6 +27,7 @@ import { threadForConversation } from "./slack/store.ts";
 import { announceTemplateStatus } from "./slack/template-status.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
+import { startPruningTimer } from "./store/pruning.ts";
 import { getMessage } from "./store/repositories/messages.ts";
 import { startRetentionTimer } from "./store/retention.ts";
 import { inTransaction } from "./store/tx.ts";
@@ -288,6 +289,13 @@ export async function startService(
     settings: config.retention,
     logger: logger.child({ component: "retention" }),
   });
+  // Finished jobs and old status events (JOB_DONE_RETENTION_HOURS, STATUS_EVENT_RETENTION_DAYS):
+  // shortly after start, then hourly; unref'd timers.
+  const pruning = startPruningTimer({
+    db,
+    settings: { ...config.pruning, unknownOutcomeWaitMs: config.whatsapp.unknownOutcomeWaitMs },
+    logger: logger.child({ component: "pruning" }),
+  });
   // Templates for the Send template modal: refreshed once at start when the WABA is known.
   if (config.whatsapp.businessAccountId) {
     inTransaction(db, () =>
@@ -312,6 +320,7 @@ export async function startService(
       draining = true;
       stopSweeper();
       await retention.stop();
+      await pruning.stop();
       // Jobs first: they finish or are released while the server still answers (503 for
       // webhooks), so a slow keep-alive client cannot hold the release back.
       await jobRunner.stop(timeoutMs);

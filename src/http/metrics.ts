@@ -1,14 +1,17 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Db } from "../store/db.ts";
+import { prepared } from "../store/prepared.ts";
 
 /** The Prometheus registry of one service, with gauges read from the database at scrape time. */
 export function createMetrics(db: Db): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "jembatan_process_" });
-  const q = <T>(sql: string) => db.$client.prepare(sql).all() as T[];
+  const q = <T>(sql: string) => prepared(db, sql).all() as T[];
 
   // Read at scrape time: the database is the source of truth, shared by every worker and
-  // surviving restarts, so nothing has to be counted twice in memory.
+  // surviving restarts, so nothing has to be counted twice in memory. Every read below is an
+  // index range or a roll-up of a few rows (db/migrations/0006), never a scan of the history:
+  // a scrape runs on the service's only event loop, and webhooks wait while it does.
   new Gauge({
     name: "jembatan_jobs",
     help: "Durable jobs by kind and state (dead jobs need an operator's look)",
@@ -16,6 +19,7 @@ export function createMetrics(db: Db): Registry {
     registers: [registry],
     collect() {
       this.reset();
+      // Served by the partial index jobs_open_kind_state_idx: finished jobs are not read.
       for (const r of q<{ kind: string; state: string; n: number }>(
         "SELECT kind, state, count(*) AS n FROM jobs WHERE state <> 'done' GROUP BY kind, state",
       )) {
@@ -30,8 +34,9 @@ export function createMetrics(db: Db): Registry {
     registers: [registry],
     collect() {
       this.reset();
+      // Kept by triggers in the transaction of each change (conversation_state_counts).
       for (const r of q<{ state: string; n: number }>(
-        "SELECT state, count(*) AS n FROM conversations GROUP BY state",
+        "SELECT state, n FROM conversation_state_counts WHERE n > 0 ORDER BY state",
       )) {
         this.set({ state: r.state }, r.n);
       }
@@ -44,10 +49,13 @@ export function createMetrics(db: Db): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of q<{ code: number | null; n: number }>(
-        "SELECT error_code AS code, count(*) AS n FROM messages WHERE direction = 'out' AND status = 'failed' GROUP BY error_code",
+      // Kept by triggers in the transaction of each message write (failed_send_counts); the
+      // order is the one a GROUP BY error_code gave: no code first, then by number.
+      for (const r of q<{ code: string; n: number }>(
+        `SELECT code, n FROM failed_send_counts WHERE n > 0
+         ORDER BY code <> 'none', CAST(code AS INTEGER), code`,
       )) {
-        this.set({ code: String(r.code ?? "none") }, r.n);
+        this.set({ code: r.code }, r.n);
       }
     },
   });
@@ -57,9 +65,10 @@ export function createMetrics(db: Db): Registry {
     registers: [registry],
     collect() {
       const start = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-      const row = db.$client
-        .prepare("SELECT coalesce(sum(cost_usd), 0) AS usd FROM ai_calls WHERE created_at >= ?")
-        .get(start) as { usd: number };
+      const row = prepared(
+        db,
+        "SELECT coalesce(sum(cost_usd), 0) AS usd FROM ai_calls WHERE created_at >= ?",
+      ).get(start) as { usd: number };
       this.set(row.usd);
     },
   });

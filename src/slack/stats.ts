@@ -1,5 +1,6 @@
 import { getAiSwitch } from "../ai/kill-switch.ts";
 import type { Db } from "../store/db.ts";
+import { prepared } from "../store/prepared.ts";
 import type { HomeInput, HomeQueueItem } from "./blocks/index.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -11,10 +12,19 @@ function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The figures and open queue for the managers' Home tab, computed from the database. */
+/**
+ * The figures and open queue for the managers' Home tab, computed from the database.
+ *
+ * It runs on the service's only event loop (webhooks wait meanwhile), so every query reads an
+ * index range bounded by time or by the open queue, never the whole history: see the indexes of
+ * db/migrations/0006 (conversations_created_idx, slack_threads_created_idx,
+ * ai_calls_created_cost_idx, messages_created_idx, conversations_queue_idx) and bench/home.ts.
+ */
 export function homeInput(db: Db, now: number, timezoneOffsetMs = 0): HomeInput {
-  const q = <T>(sql: string, ...params: unknown[]) => db.$client.prepare(sql).all(...params) as T[];
-  const one = <T>(sql: string, ...params: unknown[]) => db.$client.prepare(sql).get(...params) as T;
+  // Cached per connection: compiling the statements again on every view cost more than running
+  // most of them.
+  const q = <T>(sql: string, ...params: unknown[]) => prepared(db, sql).all(...params) as T[];
+  const one = <T>(sql: string, ...params: unknown[]) => prepared(db, sql).get(...params) as T;
   const weekAgo = now - 7 * DAY;
   // "Today" in the business's timezone, not UTC.
   const startOfDay = Math.floor((now + timezoneOffsetMs) / DAY) * DAY - timezoneOffsetMs;

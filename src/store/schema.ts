@@ -59,6 +59,10 @@ export const conversations = sqliteTable(
     uniqueIndex("conversations_one_open_per_contact")
       .on(t.contactId)
       .where(sql`${t.state} <> 'closed'`),
+    // Covering for the Home tab's escalation rate: it reads the last 7 days' entries only.
+    index("conversations_created_idx").on(t.createdAt, t.handoffAt),
+    // Partial: the Home tab's queue reads the few hundred open handoffs, not every conversation.
+    index("conversations_queue_idx").on(t.state).where(sql`${t.state} IN ('escalated', 'agent')`),
   ],
 );
 
@@ -115,6 +119,8 @@ export const messages = sqliteTable(
     index("messages_conversation_idx").on(t.conversationId, t.id),
     // Partial: only the few messages linked to Slack pay for this index on insert.
     index("messages_slack_idx").on(t.slackChannel, t.slackTs).where(sql`${t.slackTs} IS NOT NULL`),
+    // The Home tab's "messages today" counts today's entries instead of scanning the table.
+    index("messages_created_idx").on(t.createdAt),
   ],
 );
 
@@ -192,6 +198,9 @@ export const jobs = sqliteTable(
     // By key and state: "is an earlier job of this key unfinished", "is a turn waiting" and "what
     // comes next for this key" read only the open jobs of a key, however many it finished.
     index("jobs_order_key_state_idx").on(t.orderKey, t.state, t.id),
+    // Partial and covering: `/metrics` counts the unfinished jobs by kind and state without
+    // reading the finished ones (most of the table until they are pruned).
+    index("jobs_open_kind_state_idx").on(t.kind, t.state).where(sql`${t.state} <> 'done'`),
   ],
 );
 
@@ -225,7 +234,8 @@ export const aiCalls = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [
-    index("ai_calls_created_idx").on(t.createdAt),
+    // Covering: the cost of today and of the last 7 days sums the index without reading rows.
+    index("ai_calls_created_cost_idx").on(t.createdAt, t.costUsd),
     index("ai_calls_conversation_idx").on(t.conversationId),
   ],
 );
@@ -290,6 +300,8 @@ export const slackThreads = sqliteTable(
     uniqueIndex("slack_threads_conversation_unique").on(t.conversationId),
     uniqueIndex("slack_threads_root_unique").on(t.channel, t.rootTs),
     index("slack_threads_status_idx").on(t.status),
+    // Covering for the Home tab's median first reply over the last 7 days.
+    index("slack_threads_created_idx").on(t.createdAt, t.firstHumanReplyAt),
   ],
 );
 
@@ -311,4 +323,23 @@ export const workers = sqliteTable("workers", {
   heartbeatAt: integer("heartbeat_at").notNull(),
   /** Set by a clean stop: its jobs were released and nothing of it runs any more. */
   stoppedAt: integer("stopped_at"),
+});
+
+/**
+ * Conversations by state, kept by triggers on `conversations` (db/migrations/0006): each change is
+ * counted in the transaction that makes it, exactly once, whichever code path writes it, so
+ * `/metrics` reads a handful of rows instead of counting the whole table.
+ */
+export const conversationStateCounts = sqliteTable("conversation_state_counts", {
+  state: text("state").$type<ConversationState>().primaryKey(),
+  n: integer("n").notNull().default(0),
+});
+
+/**
+ * Outbound messages that ended `failed`, by WhatsApp error code (`none` when it had none), kept
+ * by triggers on `messages` (db/migrations/0006) in the transaction that writes the message.
+ */
+export const failedSendCounts = sqliteTable("failed_send_counts", {
+  code: text("code").primaryKey(),
+  n: integer("n").notNull().default(0),
 });
