@@ -148,10 +148,12 @@ describe("crash recovery (real child processes)", () => {
     expect(await second.exited).toBe(1);
   });
 
-  it("refuses to start with a message naming every missing variable", async () => {
+  it("in production, refuses to start with a message naming every missing variable", async () => {
+    // Without NODE_ENV=production and no credentials, npm start opens the sandbox instead
+    // (test/start-modes.test.ts).
     const proc = spawn(process.execPath, ["--import", TSX, MAIN], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? "" },
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

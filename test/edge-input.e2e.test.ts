@@ -264,6 +264,7 @@ describe("Slack payloads of the wrong shape, correctly signed", () => {
     ["user.id is a number", payload({ type: "block_actions", actions: [], user: { id: 5 } })],
     ["team is a number", payload({ type: "block_actions", actions: [], user, team: 5 })],
     ["channel is a string", payload({ type: "block_actions", actions: [], user, channel: "C1" })],
+    ["channel is null", payload({ type: "block_actions", actions: [], user, channel: null })],
     ["message is a string", payload({ type: "block_actions", actions: [], user, message: "m" })],
     ["view is a string", payload({ type: "view_submission", user, view: "v" })],
     ["view_submission without view", payload({ type: "view_submission", user })],

@@ -246,8 +246,11 @@ export async function runFuzzCampaign(opts: FuzzCampaignOptions): Promise<FuzzCa
       for (const l of child.lines) {
         if (typeof l.level !== "number" || l.level < 50) continue;
         errorLogs++;
-        if (errorMessages.length < 5 && !errorMessages.includes(String(l.msg)))
+        if (errorMessages.length < 5 && !errorMessages.includes(String(l.msg))) {
           errorMessages.push(String(l.msg));
+          // The first line of each kind in full (bounded), to diagnose it without a rerun.
+          log(`service error: ${JSON.stringify(l).slice(0, 2000)}`);
+        }
       }
       child.lines.length = 0;
     };

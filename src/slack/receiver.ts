@@ -147,9 +147,12 @@ export function invalidShape(body: Json): string | undefined {
       }
     }
   }
-  for (const key of ["team", "enterprise", "channel", "container", "message", "view"] as const) {
+  for (const key of ["team", "enterprise", "container", "message", "view"] as const) {
     if (!optional(body[key], isRecordOrNull)) return `${key} is not an object`;
   }
+  // Bolt reads `channel.id` whenever `channel` is not undefined (null included): found by the
+  // 100,000-case fuzz campaign as a 500.
+  if (!optional(body.channel, isRecord)) return "channel is not an object";
   if (!optional(body.user, isIdHolder)) return "user is not an object with a string id";
   if (!optional(body.actions, (v) => Array.isArray(v) && v.every(isRecord))) {
     return "actions is not an array of objects";
