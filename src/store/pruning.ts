@@ -1,4 +1,4 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { type BatchedTimer, startBatchedTimer } from "./batched-timer.ts";
 import type { Db } from "./db.ts";
 import { prepared } from "./prepared.ts";
 import {
@@ -116,12 +116,8 @@ export interface PruningLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface PruningTimer {
-  /** Runs pruning now (after any run in progress); resolves with its counts. */
-  runNow(): Promise<PruningCounts | null>;
-  /** Stops the timer and waits for a run in progress to finish its current batch. */
-  stop(): Promise<void>;
-}
+/** Pruning's timer (see `startBatchedTimer`). */
+export type PruningTimer = BatchedTimer<PruningCounts>;
 
 /**
  * Prunes shortly after start and then hourly, yielding to the event loop between batches. The
@@ -137,51 +133,17 @@ export function startPruningTimer(opts: {
   batch?: number;
 }): PruningTimer {
   const { db, settings, logger } = opts;
-  const now = opts.now ?? Date.now;
-  let stopped = false;
-  let running: Promise<PruningCounts | null> = Promise.resolve(null);
-
-  const run = async (): Promise<PruningCounts | null> => {
-    if (stopped) return null;
-    const startedAt = now();
-    try {
-      const steps = pruningSteps(db, pruningCutoffs(startedAt, settings), opts.batch);
-      for (;;) {
-        const step = steps.next();
-        if (step.done) {
-          const counts = step.value;
-          (counts.jobs + counts.statusEvents > 0 ? logger.info : logger.debug).call(
-            logger,
-            { counts, ms: now() - startedAt },
-            "finished jobs and old status events pruned",
-          );
-          return counts;
-        }
-        if (stopped) return null;
-        await yieldToEventLoop();
-        if (stopped) return null;
-      }
-    } catch (err) {
-      logger.error({ err }, "pruning failed; retried at the next run");
-      return null;
-    }
-  };
-  const schedule = () => {
-    running = running.then(run);
-    return running;
-  };
-
-  const first = setTimeout(schedule, opts.firstRunMs ?? PRUNING_FIRST_RUN_MS);
-  const every = setInterval(schedule, opts.everyMs ?? PRUNING_EVERY_MS);
-  first.unref();
-  every.unref();
-  return {
-    runNow: schedule,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(every);
-      await running;
-    },
-  };
+  return startBatchedTimer({
+    steps: (startedAt) => pruningSteps(db, pruningCutoffs(startedAt, settings), opts.batch),
+    done: (counts, ms) =>
+      (counts.jobs + counts.statusEvents > 0 ? logger.info : logger.debug).call(
+        logger,
+        { counts, ms },
+        "finished jobs and old status events pruned",
+      ),
+    failed: (err) => logger.error({ err }, "pruning failed; retried at the next run"),
+    firstRunMs: opts.firstRunMs ?? PRUNING_FIRST_RUN_MS,
+    everyMs: opts.everyMs ?? PRUNING_EVERY_MS,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
 }

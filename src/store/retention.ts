@@ -1,4 +1,3 @@
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   contactDue,
   jobRedaction,
@@ -12,6 +11,7 @@ import {
   type RetentionSettings,
   retentionCutoffs,
 } from "../core/retention.ts";
+import { type BatchedTimer, startBatchedTimer } from "./batched-timer.ts";
 import type { Db } from "./db.ts";
 import { inTransaction } from "./tx.ts";
 
@@ -424,11 +424,11 @@ export interface RetentionLogger {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface RetentionTimer {
-  /** Runs retention now (after any run in progress); resolves with its report. */
-  runNow(): Promise<RetentionReport | null>;
-  /** Stops the timer and waits for a run in progress to finish its current batch. */
-  stop(): Promise<void>;
+/** Retention's timer (see `startBatchedTimer`); resolves with the run's report. */
+export type RetentionTimer = BatchedTimer<RetentionReport | null>;
+
+function* emptyRun(): Generator<never, null> {
+  return null;
 }
 
 /**
@@ -444,56 +444,25 @@ export function startRetentionTimer(opts: {
   now?: () => number;
 }): RetentionTimer {
   const { db, settings, logger } = opts;
-  const now = opts.now ?? Date.now;
   const disabled = settings.messageDays === 0 && settings.contactDays === 0;
-  let stopped = false;
-  let running: Promise<RetentionReport | null> = Promise.resolve(null);
-
-  const run = async (): Promise<RetentionReport | null> => {
-    if (stopped || disabled) return null;
-    const startedAt = now();
-    try {
-      const steps = retentionSteps(db, settings, startedAt);
-      for (;;) {
-        const step = steps.next();
-        if (step.done) {
-          const { counts } = step.value;
-          const changed = Object.entries(counts).some(([k, v]) => k !== "inUse" && v > 0);
-          (changed ? logger.info : logger.debug).call(
-            logger,
-            { counts, ms: now() - startedAt },
-            "retention applied",
-          );
-          return step.value;
-        }
-        if (stopped) return null;
-        await yieldToEventLoop();
-        if (stopped) return null;
-      }
-    } catch (err) {
-      logger.error({ err }, "retention run failed; retried at the next run");
-      return null;
-    }
-  };
-  const schedule = () => {
-    running = running.then(run);
-    return running;
-  };
-
   if (disabled) logger.info({ settings }, "retention disabled: personal data is kept forever");
-  const first = setTimeout(schedule, opts.firstRunMs ?? RETENTION_FIRST_RUN_MS);
-  const every = setInterval(schedule, opts.everyMs ?? RETENTION_EVERY_MS);
-  first.unref();
-  every.unref();
-  return {
-    runNow: schedule,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      clearInterval(every);
-      await running;
+  return startBatchedTimer({
+    // Disabled: each run is an empty generator (nothing to redact, nothing logged).
+    steps: disabled ? emptyRun : (startedAt) => retentionSteps(db, settings, startedAt),
+    done: (report, ms) => {
+      if (report === null) return;
+      const changed = Object.entries(report.counts).some(([k, v]) => k !== "inUse" && v > 0);
+      (changed ? logger.info : logger.debug).call(
+        logger,
+        { counts: report.counts, ms },
+        "retention applied",
+      );
     },
-  };
+    failed: (err) => logger.error({ err }, "retention run failed; retried at the next run"),
+    firstRunMs: opts.firstRunMs ?? RETENTION_FIRST_RUN_MS,
+    everyMs: opts.everyMs ?? RETENTION_EVERY_MS,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
 }
 
 /** A contact found by `npm run contact`. */
