@@ -31,6 +31,7 @@ describe("startBatchedTimer", () => {
     const errors: unknown[] = [];
     const timer = startBatchedTimer({
       *steps() {
+        yield;
         if (fail) throw new Error("disk I/O error");
         return "ok";
       },

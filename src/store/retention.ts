@@ -427,6 +427,8 @@ export interface RetentionLogger {
 /** Retention's timer (see `startBatchedTimer`); resolves with the run's report. */
 export type RetentionTimer = BatchedTimer<RetentionReport | null>;
 
+/** A run with nothing to do (retention disabled): no batch, no result. */
+// biome-ignore lint/correctness/useYield: a run with nothing to do has no batch to yield.
 function* emptyRun(): Generator<never, null> {
   return null;
 }
