@@ -91,6 +91,24 @@ export const envSchema = z.object({
   SLACK_BOT_ID: optStr(),
   SLACK_BOT_USER_ID: optStr(),
   SLACK_ROUTING: jsonRouting,
+  SLACK_MANAGERS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(
+        /^\s*[UW][A-Z0-9]+(\s*,\s*[UW][A-Z0-9]+)*\s*$/,
+        "must be Slack user ids, e.g. U0123,U0456",
+      )
+      .optional(),
+  ),
+  SLACK_MANAGER_GROUP: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, "must be a Slack user group id such as S0123")
+      .optional(),
+  ),
+  SLACK_ALERT_CHANNEL: optStr(),
   SLACK_NOTE_PREFIX: text("note:"),
   SLACK_REPLY_SIGNATURE: text(""),
   SLACK_SLA_MINUTES: int(15, 1, 24 * 60),
@@ -181,6 +199,12 @@ export interface Config {
     appToken: string | null;
     apiUrl: string;
     escalationChannel: string;
+    /** Slack users who may use the controls (AI switch, templates); see SLACK_MANAGER_GROUP. */
+    managers: string[];
+    /** A user group whose members are managers too (checked at run time). */
+    managerGroup: string | null;
+    /** Where control changes are announced; the escalation channel when unset. */
+    alertChannel: string;
     /** Both set: Bolt skips `auth.test` at start. */
     botId: string | null;
     botUserId: string | null;
@@ -386,6 +410,12 @@ function toConfig(e: Env): Config {
       appToken: e.SLACK_APP_TOKEN ?? null,
       apiUrl: e.SLACK_API_URL,
       escalationChannel: e.SLACK_ESCALATION_CHANNEL,
+      managers: (e.SLACK_MANAGERS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      managerGroup: e.SLACK_MANAGER_GROUP ?? null,
+      alertChannel: e.SLACK_ALERT_CHANNEL ?? e.SLACK_ESCALATION_CHANNEL,
       botId: e.SLACK_BOT_ID ?? null,
       botUserId: e.SLACK_BOT_USER_ID ?? null,
       routing: e.SLACK_ROUTING,

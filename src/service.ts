@@ -363,6 +363,8 @@ export function slackSettings(config: Config): SlackSettings {
     operatorRetryMs: 5 * min,
     rootRefreshMs: config.slack.rootRefreshSeconds * 1000,
     outageReturnMs: config.ai.returnAfterOutageMinutes * min,
+    roles: { managers: config.slack.managers, managerGroup: config.slack.managerGroup },
+    alertChannel: config.slack.alertChannel,
   };
 }
 

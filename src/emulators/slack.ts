@@ -145,6 +145,8 @@ export interface SlackEmulator {
   /** Makes `chat.postMessage` and friends answer `not_in_channel` for this channel (or stop doing so). */
   setNotInChannel(channel: string, notIn?: boolean): void;
   addUser(id: string, spec: SlackUserSpec): void;
+  /** Sets a user group's members (`usergroups.users.list`). */
+  setUserGroup(id: string, members: string[]): void;
   /** Seeds a message, e.g. a human's thread reply, so that the app can react to it or reply under it. */
   addMessage(
     channel: string,
@@ -271,6 +273,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   const calls: SlackCall[] = [];
   const channels = new Map<string, ChannelState>();
   const users = new Map<string, SlackUserSpec>();
+  const userGroups = new Map<string, string[]>();
   const messages: SlackMessage[] = [];
   const ephemerals: SlackEphemeral[] = [];
   const reactions = new Map<string, Set<string>>();
@@ -583,6 +586,12 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       return ok();
     },
 
+    // Slack answers no_such_subteam for an unknown group id.
+    "usergroups.users.list": (args) => {
+      const members = userGroups.get(str(args, "usergroup") ?? "");
+      return members ? ok({ users: [...members] }) : fail("no_such_subteam");
+    },
+
     "users.info": (args) => {
       const id = str(args, "user") ?? "";
       if (id === botUserId) return ok({ user: userJson(id, { name: "jembatan" }, true) });
@@ -873,6 +882,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       const ch = channels.get(channel);
       if (!ch) throw new Error(`unknown channel ${channel}`);
       ch.member = !notIn;
+    },
+    setUserGroup: (id, members) => {
+      userGroups.set(id, [...members]);
     },
     addUser: (id, spec) => {
       users.set(id, spec);

@@ -88,6 +88,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<SandboxWo
     SLACK_APP_TOKEN: undefined,
     SLACK_API_URL: slack.url,
     SLACK_ESCALATION_CHANNEL: SANDBOX.channel,
+    // The console's agent is a manager: the Home tab shows the AI switch.
+    SLACK_MANAGERS: opts.env.SLACK_MANAGERS || SANDBOX.agentUserId,
     SLACK_BOT_ID: undefined,
     SLACK_BOT_USER_ID: undefined,
     // Short so that moving the clock shows reminders and the window's end within seconds.

@@ -18,6 +18,7 @@ import {
 } from "./listeners/index.ts";
 import { createMirrorProcessor } from "./mirror.ts";
 import { returnAfterOutage } from "./outage-return.ts";
+import { createRoleCheck } from "./roles.ts";
 import { sweepThreads } from "./sweeper.ts";
 import { createTemplateSyncJob } from "./templates.ts";
 
@@ -46,6 +47,12 @@ export function createSlackBridge(
     wake: deps.wake,
     now: deps.now,
     graph: deps.graph,
+    isManager: createRoleCheck(
+      deps.web,
+      deps.settings.roles ?? { managers: [], managerGroup: null },
+      deps.logger,
+      deps.now,
+    ),
     ...listenerExtra,
   };
   return {

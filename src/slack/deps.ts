@@ -5,6 +5,7 @@ import type { SlaPolicy } from "../core/sla.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
+import type { RoleSettings } from "./roles.ts";
 
 /** The Slack side's settings, taken from Config by the composition root. */
 export interface SlackSettings {
@@ -34,6 +35,10 @@ export interface SlackSettings {
    * once the model answers again (`AI_RETURN_AFTER_OUTAGE_MINUTES`); 0 or absent: never.
    */
   outageReturnMs?: number;
+  /** Who may use the controls; nobody when absent (SLACK_MANAGERS, SLACK_MANAGER_GROUP). */
+  roles?: RoleSettings;
+  /** Where control changes are announced; the escalation channel when absent. */
+  alertChannel?: string;
 }
 
 /** What the Slack jobs and listeners need. */

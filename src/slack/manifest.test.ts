@@ -53,6 +53,7 @@ const BOT_SCOPES = [
   "files:write",
   "groups:history",
   "reactions:write",
+  "usergroups:read",
   "users:read",
 ];
 const BOT_EVENTS = ["app_home_opened", "message.channels", "message.groups"];

@@ -205,6 +205,22 @@ export const jobs = sqliteTable(
 );
 
 /** Operator settings that change without a restart (e.g. the AI kill switch). */
+/** Who changed which control, from what to what, and when (roles: managers only). */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The Slack user id of who made the change (or `cli` for an operator command). */
+    actor: text("actor").notNull(),
+    /** e.g. `ai`, `template.create`. */
+    action: text("action").notNull(),
+    oldValue: text("old_value"),
+    newValue: text("new_value"),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);
+
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),

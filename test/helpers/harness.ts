@@ -37,6 +37,8 @@ export function testEnv(
     SLACK_BOT_TOKEN: "xoxb-test",
     SLACK_SIGNING_SECRET,
     SLACK_ESCALATION_CHANNEL: "C0ESCALATE",
+    // The emulator's agent may use the controls; tests of refusals use another user.
+    SLACK_MANAGERS: "U0AGENT",
     // Without a Slack emulator: known bot ids (no auth.test at start) and a closed port.
     SLACK_API_URL: "http://127.0.0.1:9/api/",
     SLACK_BOT_ID: "B0BOTID",

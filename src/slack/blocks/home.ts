@@ -94,45 +94,52 @@ function queueItem(item: HomeQueueItem, now: number): SectionBlock {
 }
 
 /**
- * The App Home for managers: the AI switch (button `ai_toggle`, value "on"|"off" = the state to
+ * The App Home: for managers the AI switch (button `ai_toggle`, value "on"|"off" = the state to
  * switch to), the figures, and the open queue with links to the threads.
  */
-export function homeView(input: HomeInput): HomeView {
+export function homeView(
+  input: HomeInput,
+  viewer: { manager: boolean } = { manager: true },
+): HomeView {
+  const status = mrkdwn(
+    input.aiEnabled
+      ? "🤖 *AI replies are on.* The AI answers customers first and hands off to this team."
+      : "⏸️ *AI replies are off.* Every new customer message goes straight to this team.",
+  );
   const blocks: KnownBlock[] = [
     { type: "header", text: plain("Jembatan: WhatsApp support", LIMITS.headerText) },
-    {
-      type: "section",
-      block_id: "ai_status",
-      text: mrkdwn(
-        input.aiEnabled
-          ? "🤖 *AI replies are on.* The AI answers customers first and hands off to this team."
-          : "⏸️ *AI replies are off.* Every new customer message goes straight to this team.",
-      ),
-      accessory: input.aiEnabled
-        ? {
-            type: "button",
-            action_id: AI_TOGGLE_ACTION,
-            value: "off",
-            style: "danger",
-            text: plain("Turn AI off", LIMITS.buttonText),
-            confirm: {
-              title: plain("Turn the AI off?", LIMITS.confirmTitle),
-              text: plain(
-                "Customers will wait for a human for every message until the AI is turned back on.",
-                LIMITS.confirmText,
-              ),
-              confirm: plain("Turn off", LIMITS.confirmButton),
-              deny: plain("Cancel", LIMITS.confirmButton),
-            },
-          }
-        : {
-            type: "button",
-            action_id: AI_TOGGLE_ACTION,
-            value: "on",
-            style: "primary",
-            text: plain("Turn AI on", LIMITS.buttonText),
-          },
-    },
+    viewer.manager
+      ? {
+          type: "section",
+          block_id: "ai_status",
+          text: status,
+          accessory: input.aiEnabled
+            ? {
+                type: "button",
+                action_id: AI_TOGGLE_ACTION,
+                value: "off",
+                style: "danger",
+                text: plain("Turn AI off", LIMITS.buttonText),
+                confirm: {
+                  title: plain("Turn the AI off?", LIMITS.confirmTitle),
+                  text: plain(
+                    "Customers will wait for a human for every message until the AI is turned back on.",
+                    LIMITS.confirmText,
+                  ),
+                  confirm: plain("Turn off", LIMITS.confirmButton),
+                  deny: plain("Cancel", LIMITS.confirmButton),
+                },
+              }
+            : {
+                type: "button",
+                action_id: AI_TOGGLE_ACTION,
+                value: "on",
+                style: "primary",
+                text: plain("Turn AI on", LIMITS.buttonText),
+              },
+        }
+      : // Agents see the state, not the switch (roles: SLACK_MANAGERS, SLACK_MANAGER_GROUP).
+        { type: "section", block_id: "ai_status", text: status },
     { type: "divider" },
     {
       type: "section",

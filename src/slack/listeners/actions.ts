@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import { type AiSwitch, setAiSwitch } from "../../ai/kill-switch.ts";
+import type { AiSwitch } from "../../ai/kill-switch.ts";
 import type { ConversationId } from "../../core/ids.ts";
 import { enqueueJob } from "../../jobs/repository.ts";
 import { getConversation } from "../../store/repositories/conversations.ts";
@@ -22,6 +22,7 @@ import {
   returnToAi,
 } from "../controls.ts";
 import { homeInput } from "../stats.ts";
+import { switchAi } from "../switch-ai.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
 
@@ -106,16 +107,24 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
 
   app.action<BlockAction<ButtonAction>>(AI_TOGGLE_ACTION, async ({ ack, body, action, client }) => {
     await ack();
+    const manager = await deps.isManager(body.user.id);
     const value: AiSwitch = action.value === "off" ? "off" : "on";
-    setAiSwitch(deps.db, value, deps.now());
-    deps.logger.warn(
-      { by: body.user.id, ai: value },
-      `AI switched ${value} from the Slack Home tab`,
-    );
+    if (manager) {
+      switchAi(deps, body.user.id, value);
+      deps.logger.warn(
+        { by: body.user.id, ai: value },
+        `AI switched ${value} from the Slack Home tab`,
+      );
+    } else {
+      // A stale Home tab or a forged click: refused, and the view redrawn without the switch.
+      deps.logger.warn({ by: body.user.id, ai: value }, "AI switch refused: not a manager");
+    }
     try {
       await client.views.publish({
         user_id: body.user.id,
-        view: homeView(homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000)),
+        view: homeView(homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000), {
+          manager,
+        }),
       });
     } catch (err) {
       deps.logger.warn({ err }, "could not refresh the Home tab");

@@ -1,6 +1,8 @@
 import type { App } from "@slack/bolt";
-import { getAiSwitch, setAiSwitch } from "../../ai/kill-switch.ts";
+import { getAiSwitch } from "../../ai/kill-switch.ts";
 import { templateCreateModal, templateListText } from "../blocks/index.ts";
+import { MANAGERS_ONLY } from "../roles.ts";
+import { switchAi } from "../switch-ai.ts";
 import { listStoredTemplates } from "../template-create.ts";
 import type { ListenerDeps } from "./context.ts";
 
@@ -19,6 +21,10 @@ export function registerCommandListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     if (words[0] === "template" && words[1] === "new") {
+      if (!(await deps.isManager(command.user_id))) {
+        await ack({ response_type: "ephemeral", text: MANAGERS_ONLY });
+        return;
+      }
       await ack();
       // The trigger id is valid for 3 s: the modal opens right after the ack.
       try {
@@ -29,7 +35,11 @@ export function registerCommandListeners(app: App, deps: ListenerDeps): void {
       return;
     }
     if (words[0] === "ai" && (words[1] === "on" || words[1] === "off")) {
-      setAiSwitch(deps.db, words[1], deps.now());
+      if (!(await deps.isManager(command.user_id))) {
+        await ack({ response_type: "ephemeral", text: MANAGERS_ONLY });
+        return;
+      }
+      switchAi(deps, command.user_id, words[1]);
       deps.logger.warn(
         { by: command.user_id, ai: words[1] },
         `AI switched ${words[1]} by /jembatan`,

@@ -3,6 +3,7 @@ import type { Logger } from "../../logger.ts";
 import type { Db } from "../../store/db.ts";
 import type { GraphClient } from "../../whatsapp/graph/client.ts";
 import type { SlackSettings } from "../deps.ts";
+import type { RoleCheck } from "../roles.ts";
 import { knownUserName, rememberUserName } from "../store.ts";
 
 /** What every listener gets: thin handlers translate Slack payloads into these calls. */
@@ -16,6 +17,8 @@ export interface ListenerDeps {
   timezoneOffsetMinutes: number;
   /** Template creation from the modal. */
   graph: Pick<GraphClient, "createTemplate">;
+  /** Whether a user may use the controls (AI switch, templates). */
+  isManager: RoleCheck;
 }
 
 /** The display name of a Slack user: kept from earlier, else `users.info` once. */

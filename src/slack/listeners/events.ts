@@ -120,7 +120,8 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
     if (event.tab !== "home") return;
     try {
       const input = homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000);
-      await client.views.publish({ user_id: event.user, view: homeView(input) });
+      const manager = await deps.isManager(event.user);
+      await client.views.publish({ user_id: event.user, view: homeView(input, { manager }) });
     } catch (err) {
       deps.logger.warn({ err, user: event.user }, "could not publish the Home tab");
     }

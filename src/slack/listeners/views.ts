@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import type { ConversationId } from "../../core/ids.ts";
 import { inTransaction } from "../../store/tx.ts";
+import { recordControlChange } from "../audit.ts";
 import {
   parseTemplateCreateSubmission,
   parseTemplateModalMetadata,
@@ -13,6 +14,7 @@ import {
 } from "../blocks/index.ts";
 import { customerOptedOut, sendTemplate, TEMPLATE_OPTED_OUT_MESSAGE } from "../controls.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
+import { MANAGERS_ONLY } from "../roles.ts";
 import { submitTemplate } from "../template-create.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
@@ -20,8 +22,24 @@ import { displayName, type ListenerDeps } from "./context.ts";
 /** The Send template and New template modals' submissions. */
 export function registerViewListeners(app: App, deps: ListenerDeps): void {
   app.view(TEMPLATE_CREATE_MODAL.callbackId, async ({ ack, body, view }) => {
+    if (!(await deps.isManager(body.user.id))) {
+      await ack({ response_action: "errors", errors: { name: MANAGERS_ONLY } });
+      return;
+    }
     const draft = parseTemplateCreateSubmission(view.state.values as ViewStateValues);
     const outcome = await submitTemplate(deps, draft, body.user.id);
+    if (outcome.kind === "submitted" || outcome.kind === "pending")
+      recordControlChange(
+        deps.db,
+        {
+          actor: body.user.id,
+          action: "template.create",
+          from: null,
+          to: `${outcome.name} (${outcome.language})`,
+          at: deps.now(),
+        },
+        deps.settings.alertChannel ?? deps.settings.escalationChannel,
+      );
     switch (outcome.kind) {
       case "invalid":
         await ack({ response_action: "errors", errors: outcome.errors as Record<string, string> });
