@@ -43,6 +43,7 @@ describe("loadConfig", () => {
       baseUrl: null,
       modelFast: "claude-haiku-5-5",
       modelSmart: "claude-sonnet-5-5",
+      modelChoices: null,
     });
     expect(c.jobs.burstMs).toBe(1500);
   });

@@ -135,6 +135,7 @@ export const envSchema = z.object({
   ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   MODEL_FAST: z.preprocess(emptyToUndefined, z.string().default("claude-haiku-5-5")),
   MODEL_SMART: z.preprocess(emptyToUndefined, z.string().default("claude-sonnet-5-5")),
+  MODEL_CHOICES: optStr(),
 
   AI_PROMPT_FILE: z.preprocess(emptyToUndefined, z.string().default("prompts/business.example.md")),
   AI_KNOWLEDGE_DIR: z.preprocess(emptyToUndefined, z.string().default("knowledge")),
@@ -224,6 +225,8 @@ export interface Config {
     baseUrl: string | null;
     modelFast: string;
     modelSmart: string;
+    /** Model ids a manager may pick at run time; null: the priced models and the two defaults. */
+    modelChoices: string[] | null;
   };
   ai: {
     /** Business prompt file (Markdown sections), resolved against the working directory. */
@@ -448,6 +451,11 @@ function toConfig(e: Env): Config {
       baseUrl: e.ANTHROPIC_BASE_URL ?? null,
       modelFast: e.MODEL_FAST,
       modelSmart: e.MODEL_SMART,
+      modelChoices: e.MODEL_CHOICES
+        ? e.MODEL_CHOICES.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : null,
     },
     ai: {
       promptFile: e.AI_PROMPT_FILE,
@@ -521,6 +529,7 @@ export function loadAiConfig(
     ANTHROPIC_BASE_URL: true,
     MODEL_FAST: true,
     MODEL_SMART: true,
+    MODEL_CHOICES: true,
     AI_PROMPT_FILE: true,
     AI_KNOWLEDGE_DIR: true,
     AI_CONFIDENCE_THRESHOLD: true,

@@ -6,6 +6,7 @@ import { CircuitBreaker } from "./ai/circuit-breaker.ts";
 import { HANDOFF_JOB, requestHandoff } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
 import type { Transcriber } from "./ai/media.ts";
+import { PRICES } from "./ai/pricing.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
@@ -30,6 +31,7 @@ import { type Db, openDatabase } from "./store/db.ts";
 import { startPruningTimer } from "./store/pruning.ts";
 import { getMessage } from "./store/repositories/messages.ts";
 import { startRetentionTimer } from "./store/retention.ts";
+import { createSettingsReader } from "./store/runtime-settings.ts";
 import { inTransaction } from "./store/tx.ts";
 import { createTurnDeadHandler, mirrorDeadHandler } from "./turns/dead.ts";
 import { routeTurns } from "./turns/router.ts";
@@ -109,7 +111,18 @@ export async function startService(
       failures: config.ai.breakerFailures,
       cooldownMs: config.ai.breakerCooldownMs,
     });
+  // Threshold and model ids: the environment's defaults, overridden by managers from Slack.
+  const defaults = {
+    confidenceThreshold: config.ai.confidenceThreshold,
+    models: { fast: config.anthropic.modelFast, smart: config.anthropic.modelSmart },
+  };
+  const runtimeSettings = createSettingsReader(db, defaults, {
+    modelChoices: config.anthropic.modelChoices ?? [
+      ...new Set([defaults.models.fast, defaults.models.smart, ...Object.keys(PRICES)]),
+    ],
+  });
   const responder = createResponder({
+    runtime: runtimeSettings.values,
     db,
     graph,
     model,
@@ -139,6 +152,7 @@ export async function startService(
     graph,
     logger: slackLogger,
     settings: slackSettings(config),
+    runtimeSettings,
     wake,
     now: Date.now,
   };

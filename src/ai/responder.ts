@@ -5,6 +5,7 @@ import type { ConversationId, MessageId } from "../core/ids.ts";
 import { detectLanguage } from "../core/language.ts";
 import type { OptOutChange } from "../core/opt-out.ts";
 import { routeTier } from "../core/router.ts";
+import type { RuntimeSettings } from "../core/runtime-settings.ts";
 import { detectTriggers } from "../core/triggers.ts";
 import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
@@ -61,6 +62,11 @@ export interface ResponderDeps {
    * (service.ts: a notice in the conversation's Slack thread, when it has one).
    */
   onOptOutChange?: (conversationId: ConversationId, change: OptOutChange) => void;
+  /**
+   * The threshold and model ids in force, read on every turn (managers change them from Slack
+   * without a restart); `settings` when absent.
+   */
+  runtime?: () => RuntimeSettings;
   now?: () => number;
 }
 
@@ -105,11 +111,17 @@ const LOW_CONFIDENCE_MARGIN = 0.15;
  */
 export function createResponder(deps: ResponderDeps): TurnProcessor {
   const { db, logger, settings } = deps;
+  const live_ = (): RuntimeSettings =>
+    deps.runtime?.() ?? {
+      confidenceThreshold: settings.confidenceThreshold,
+      models: settings.models,
+    };
   const clock = deps.now ?? Date.now;
 
   return {
     async process(turn: Turn, signal: AbortSignal) {
       const now = clock();
+      const live = live_();
       const conversation = getConversation(db, turn.conversation.id);
       if (!conversation || !aiMayAnswer(conversation.state)) {
         logger.debug(
@@ -218,7 +230,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         turnCount: history.filter((h) => h.role === "user").length + 1,
         previousLowConfidence:
           conversation.lastConfidence !== null &&
-          conversation.lastConfidence < settings.confidenceThreshold + LOW_CONFIDENCE_MARGIN,
+          conversation.lastConfidence < live.confidenceThreshold + LOW_CONFIDENCE_MARGIN,
         hasMedia: content.hasMedia,
       });
 
@@ -273,9 +285,9 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       const outcome = await answerWithFallback(
         {
           model: deps.model,
-          models: settings.models,
+          models: live.models,
           breakers: deps.breakers,
-          threshold: settings.confidenceThreshold,
+          threshold: live.confidenceThreshold,
           logger: log,
         },
         {
@@ -313,7 +325,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
   ): Promise<string | null> {
     const breaker = deps.breakers.fast;
     if (!deps.model || !breaker.allow()) return null;
-    const req = summaryRequest(settings.models.fast, previous, items);
+    const req = summaryRequest(live_().models.fast, previous, items);
     try {
       const r = await deps.model.text(req, signal);
       breaker.success();

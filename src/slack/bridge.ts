@@ -47,6 +47,7 @@ export function createSlackBridge(
     wake: deps.wake,
     now: deps.now,
     graph: deps.graph,
+    ...(deps.runtimeSettings ? { runtimeSettings: deps.runtimeSettings } : {}),
     isManager: createRoleCheck(
       deps.web,
       deps.settings.roles ?? { managers: [], managerGroup: null },

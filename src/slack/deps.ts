@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { BusinessHours } from "../core/business-hours.ts";
 import type { RoutingRule } from "../core/channel-routing.ts";
+import type { EffectiveSetting, SettingRules } from "../core/runtime-settings.ts";
 import type { SlaPolicy } from "../core/sla.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
@@ -51,6 +52,11 @@ export interface SlackDeps {
   >;
   logger: Logger;
   settings: SlackSettings;
+  /** The threshold and model ids in force and what they may be (absent in some tests). */
+  runtimeSettings?: {
+    list(): EffectiveSetting[];
+    rules: SettingRules;
+  };
   /** Wakes the job runner after enqueueing outside a job. */
   wake: () => void;
   now: () => number;

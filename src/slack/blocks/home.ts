@@ -1,13 +1,16 @@
 import type { HomeView, KnownBlock, SectionBlock } from "@slack/types";
+import type { EffectiveSetting } from "../../core/runtime-settings.ts";
 import { customerLabel } from "./handoff.ts";
 import {
   capBlocks,
   contextLine,
+  escapeMrkdwn,
   formatDuration,
   LIMITS,
   maskPhone,
   mrkdwn,
   mrkdwnLink,
+  oneLine,
   percent,
   plain,
   slackDate,
@@ -42,6 +45,8 @@ export interface HomeQueueItem {
 export interface HomeInput {
   /** Whether the AI answers customers. */
   aiEnabled: boolean;
+  /** The runtime settings in force and where each comes from (environment or set in Slack). */
+  settings?: readonly EffectiveSetting[];
   /** Share (0..1) of conversations handed to humans; null when there were none. */
   escalationRate: number | null;
   /** The period the escalation rate covers, e.g. "last 7 days". */
@@ -93,6 +98,23 @@ function queueItem(item: HomeQueueItem, now: number): SectionBlock {
   };
 }
 
+const SETTING_LABELS: Record<string, string> = {
+  "ai.threshold": "Handoff below confidence",
+  "model.fast": "Fast model",
+  "model.smart": "Smart model",
+};
+
+function settingsBlock(settings: readonly EffectiveSetting[] | undefined): KnownBlock[] {
+  if (!settings || settings.length === 0) return [];
+  const text = settings
+    .map(
+      (s) =>
+        `${SETTING_LABELS[s.key] ?? s.key}: \`${escapeMrkdwn(oneLine(s.value)).slice(0, 80)}\` (${s.source === "set" ? "set in Slack" : "environment"})`,
+    )
+    .join(" · ");
+  return [contextLine(`${text} · managers: \`/jembatan set\``)];
+}
+
 /**
  * The App Home: for managers the AI switch (button `ai_toggle`, value "on"|"off" = the state to
  * switch to), the figures, and the open queue with links to the threads.
@@ -140,6 +162,7 @@ export function homeView(
         }
       : // Agents see the state, not the switch (roles: SLACK_MANAGERS, SLACK_MANAGER_GROUP).
         { type: "section", block_id: "ai_status", text: status },
+    ...settingsBlock(input.settings),
     { type: "divider" },
     {
       type: "section",

@@ -122,9 +122,15 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
     try {
       await client.views.publish({
         user_id: body.user.id,
-        view: homeView(homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000), {
-          manager,
-        }),
+        view: homeView(
+          {
+            ...homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000),
+            settings: deps.runtimeSettings?.list() ?? [],
+          },
+          {
+            manager,
+          },
+        ),
       });
     } catch (err) {
       deps.logger.warn({ err }, "could not refresh the Home tab");

@@ -2,17 +2,41 @@ import type { App } from "@slack/bolt";
 import { getAiSwitch } from "../../ai/kill-switch.ts";
 import { templateCreateModal, templateListText } from "../blocks/index.ts";
 import { MANAGERS_ONLY } from "../roles.ts";
+import { changeSetting, settingsText } from "../runtime-settings.ts";
 import { switchAi } from "../switch-ai.ts";
 import { listStoredTemplates } from "../template-create.ts";
 import type { ListenerDeps } from "./context.ts";
 
 const HELP =
-  "Usage: `/jembatan status` · `/jembatan ai on` · `/jembatan ai off` · `/jembatan templates` · `/jembatan template new`";
+  "Usage: `/jembatan status` · `/jembatan ai on|off` · `/jembatan settings` · `/jembatan set <key> <value>` · `/jembatan reset <key>` · `/jembatan templates` · `/jembatan template new`";
 
 /** `/jembatan status | ai on | ai off`: the kill switch without a deploy. */
 export function registerCommandListeners(app: App, deps: ListenerDeps): void {
   app.command("/jembatan", async ({ ack, command, client }) => {
     const words = command.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    if (words[0] === "settings") {
+      const list = deps.runtimeSettings?.list() ?? [];
+      await ack({ response_type: "ephemeral", text: settingsText(list) });
+      return;
+    }
+    if (
+      (words[0] === "set" && words.length === 3) ||
+      (words[0] === "reset" && words.length === 2)
+    ) {
+      if (!(await deps.isManager(command.user_id))) {
+        await ack({ response_type: "ephemeral", text: MANAGERS_ONLY });
+        return;
+      }
+      const text = changeSetting(
+        deps,
+        command.user_id,
+        words[1]!,
+        words[0] === "set" ? words[2]! : null,
+      );
+      await ack({ response_type: "ephemeral", text });
+      deps.wake();
+      return;
+    }
     if (words[0] === "templates") {
       await ack({
         response_type: "ephemeral",

@@ -2,7 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Logger } from "../../logger.ts";
 import type { Db } from "../../store/db.ts";
 import type { GraphClient } from "../../whatsapp/graph/client.ts";
-import type { SlackSettings } from "../deps.ts";
+import type { SlackDeps, SlackSettings } from "../deps.ts";
 import type { RoleCheck } from "../roles.ts";
 import { knownUserName, rememberUserName } from "../store.ts";
 
@@ -17,8 +17,9 @@ export interface ListenerDeps {
   timezoneOffsetMinutes: number;
   /** Template creation from the modal. */
   graph: Pick<GraphClient, "createTemplate">;
-  /** Whether a user may use the controls (AI switch, templates). */
+  /** Whether a user may use the controls (AI switch, templates, settings). */
   isManager: RoleCheck;
+  runtimeSettings?: SlackDeps["runtimeSettings"];
 }
 
 /** The display name of a Slack user: kept from earlier, else `users.info` once. */

@@ -119,7 +119,10 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
   app.event("app_home_opened", async ({ event, client }) => {
     if (event.tab !== "home") return;
     try {
-      const input = homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000);
+      const input = {
+        ...homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000),
+        settings: deps.runtimeSettings?.list() ?? [],
+      };
       const manager = await deps.isManager(event.user);
       await client.views.publish({ user_id: event.user, view: homeView(input, { manager }) });
     } catch (err) {
