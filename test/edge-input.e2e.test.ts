@@ -272,6 +272,21 @@ describe("Slack payloads of the wrong shape, correctly signed", () => {
     ["form field event is a string", { form: { event: "message", type: "event_callback" } }],
   ];
 
+  it("a thread reply event without a channel is ignored (found by the fuzz campaign: a 500)", async () => {
+    const before = tableCounts(h.service);
+    const errors = () => h.logs.filter((l) => (l.level as number) >= 50).length;
+    const errorsBefore = errors();
+    const res = await sendSlackRequest(
+      h.slackEventsUrl,
+      SLACK_SIGNING_SECRET,
+      ev({}, { type: "message", user: "U1", text: "hi", ts: "2.2", thread_ts: "1.1" }),
+    );
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tableCounts(h.service)).toEqual(before);
+    expect(errors()).toBe(errorsBefore);
+  });
+
   it(`has at least 24 cases (${cases.length})`, () => {
     expect(cases.length).toBeGreaterThanOrEqual(24);
   });

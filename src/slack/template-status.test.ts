@@ -20,4 +20,14 @@ describe("templateStatusText", () => {
       "📋 WhatsApp template `promo` (id) is now *FLAGGED*.",
     );
   });
+
+  it("stays short whatever the webhook carries", () => {
+    const text = templateStatusText({
+      ...base,
+      name: "x".repeat(100_000),
+      event: "REJECTED",
+      reason: "y".repeat(100_000),
+    });
+    expect(text.length).toBeLessThan(700);
+  });
 });

@@ -3,7 +3,8 @@ import type { Db } from "../store/db.ts";
 import type { TemplateStatusUpdate } from "../whatsapp/webhook/types.ts";
 import { escapeMrkdwn, oneLine } from "./blocks/index.ts";
 
-const safe = (s: string) => escapeMrkdwn(oneLine(s));
+// Bounded: the values come from a webhook, and an announcement must fit in one Slack message.
+const safe = (s: string) => escapeMrkdwn(oneLine(s).slice(0, 120));
 
 import type { SlackAnnouncePayload } from "./jobs/announce.ts";
 

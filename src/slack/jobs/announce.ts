@@ -1,5 +1,6 @@
 import type { JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
+import { truncateMrkdwn } from "../blocks/index.ts";
 import { slackCall } from "../call.ts";
 import type { SlackDeps } from "../deps.ts";
 
@@ -21,7 +22,9 @@ export function createAnnounceJob(deps: SlackDeps): JobHandler<SlackAnnouncePayl
     const res = await slackCall(deps, log, "chat.postMessage", () =>
       deps.web.chat.postMessage({
         channel: job.payload.channel ?? deps.settings.escalationChannel,
-        text: job.payload.text,
+        // Bounded: a fuzzed or hostile value inside (a template name) must not make Slack
+        // refuse the post for good (msg_too_long).
+        text: truncateMrkdwn(job.payload.text, 3000),
         unfurl_links: false,
       }),
     );

@@ -41,7 +41,9 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
       { subtype: m.subtype, user: m.user ?? inner?.user, botId: m.bot_id, threadTs, ts: m.ts },
       { botUserId: context.botUserId ?? null, botId: context.botId ?? null },
     );
-    if (!threadTs) return;
+    // A message without a channel or with a non-string thread (never sent by Slack; found by
+    // the fuzz campaign, which turned it into a database error and a 500) cannot be a reply.
+    if (typeof threadTs !== "string" || typeof m.channel !== "string") return;
     const thread = threadByRoot(deps.db, m.channel, threadTs);
     // Only threads the service opened, in the channels it posted them to, are relayed. A thread
     // whose root a handoff posted but has not recorded yet (a crash or a lost answer right after
