@@ -109,6 +109,7 @@ export const envSchema = z.object({
       .optional(),
   ),
   SLACK_ALERT_CHANNEL: optStr(),
+  ALERT_COOLDOWN_MINUTES: int(30, 1, 24 * 60),
   SLACK_NOTE_PREFIX: text("note:"),
   SLACK_REPLY_SIGNATURE: text(""),
   SLACK_SLA_MINUTES: int(15, 1, 24 * 60),
@@ -204,8 +205,10 @@ export interface Config {
     managers: string[];
     /** A user group whose members are managers too (checked at run time). */
     managerGroup: string | null;
-    /** Where control changes are announced; the escalation channel when unset. */
+    /** Where control changes and alerts are announced; the escalation channel when unset. */
     alertChannel: string;
+    /** A continuing alert is repeated at most this often. */
+    alertCooldownMinutes: number;
     /** Both set: Bolt skips `auth.test` at start. */
     botId: string | null;
     botUserId: string | null;
@@ -419,6 +422,7 @@ function toConfig(e: Env): Config {
         .filter(Boolean),
       managerGroup: e.SLACK_MANAGER_GROUP ?? null,
       alertChannel: e.SLACK_ALERT_CHANNEL ?? e.SLACK_ESCALATION_CHANNEL,
+      alertCooldownMinutes: e.ALERT_COOLDOWN_MINUTES,
       botId: e.SLACK_BOT_ID ?? null,
       botUserId: e.SLACK_BOT_USER_ID ?? null,
       routing: e.SLACK_ROUTING,

@@ -17,6 +17,7 @@ import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { ClaimedJob, JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
 import { createSendJob, sendJobDeadHandler } from "./outbound/send-job.ts";
+import { clearAlert, raiseAlert } from "./slack/alerts.ts";
 import { createSlackApp } from "./slack/app.ts";
 import { createSlackBridge } from "./slack/bridge.ts";
 import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
@@ -111,6 +112,10 @@ export async function startService(
       failures: config.ai.breakerFailures,
       cooldownMs: config.ai.breakerCooldownMs,
     });
+  const alertSettings = {
+    channel: config.slack.alertChannel,
+    cooldownMs: config.slack.alertCooldownMinutes * 60_000,
+  };
   // Threshold and model ids: the environment's defaults, overridden by managers from Slack.
   const defaults = {
     confidenceThreshold: config.ai.confidenceThreshold,
@@ -196,6 +201,10 @@ export async function startService(
       unknownOutcomeWaitMs: config.whatsapp.unknownOutcomeWaitMs,
       upSince: Date.now(),
       graph,
+      alerts: {
+        raise: (key, text) => raiseAlert(db, alertSettings, key, text, Date.now()),
+        clear: (key, text) => clearAlert(db, alertSettings, key, text, Date.now()),
+      },
       logger: logger.child({ component: "send" }),
       onStatusApplied,
     }),
@@ -205,6 +214,16 @@ export async function startService(
     error: string,
   ) => void;
   runner = createJobRunner({
+    // Every dead job is work that did not happen: the operators hear of it (one line per kind
+    // and cool-down), besides the kind's own handler.
+    onAnyDead: (job, error) =>
+      raiseAlert(
+        db,
+        alertSettings,
+        `dead:${job.kind}`,
+        `A \`${job.kind}\` job was given up after ${job.attempt} attempt(s): ${error.slice(0, 300)}`,
+        Date.now(),
+      ),
     db,
     logger: logger.child({ component: "jobs" }),
     handlers,

@@ -53,6 +53,8 @@ export interface JobRunnerOptions {
    * agent). Runs in the same transaction that marks the job dead, so it happens exactly once.
    */
   onDead?: Partial<Record<JobKind, (job: ClaimedJob<never>, error: string) => void>>;
+  /** After the kind's own handler, for every death (the operators' alert), same transaction. */
+  onAnyDead?: (job: ClaimedJob<never>, error: string) => void;
   workerId?: string;
   now?: () => number;
 }
@@ -296,7 +298,10 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       let died = false;
       inTransaction(db, () => {
         died = killJob(db, job, workerId, message, at);
-        if (died) onDead?.(job, message);
+        if (died) {
+          onDead?.(job, message);
+          opts.onAnyDead?.(job as ClaimedJob<never>, message);
+        }
       });
       if (!died) return;
       const why = !retryable

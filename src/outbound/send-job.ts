@@ -40,6 +40,14 @@ export interface SendJobDeps {
   upSince?: number;
   /** How often to retry while the access token or the account needs an operator. */
   operatorRetryMs?: number;
+  /**
+   * The operators' alert (`whatsapp.account`): raised when Meta refuses sends for a reason only
+   * an operator can fix (token 190, a locked account), cleared by the next accepted send.
+   */
+  alerts?: {
+    raise(key: string, text: string): void;
+    clear(key: string, text: string): void;
+  };
   /** Called for each early status re-applied once the wamid is known (inside the commit). */
   onStatusApplied?: (db: Db, update: StatusUpdate) => void;
   /** Called when a message ends failed (window closed, undeliverable, ...), inside the commit. */
@@ -194,6 +202,10 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
           throw err;
         case "auth":
         case "operator":
+          deps.alerts?.raise(
+            "whatsapp.account",
+            `WhatsApp refuses sends (code ${err.code ?? "?"}: ${err.message.slice(0, 300)}). Messages are kept and retried every ${Math.round(operatorRetry / 60_000)} minutes until an operator fixes it (token, account).`,
+          );
           log.error(
             { code: err.code, kind: err.kind },
             `WhatsApp send blocked until an operator acts (${err.message}); keeping the message`,
@@ -207,6 +219,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       }
     }
     ctx.commit(() => recordAccepted(id, result.waMessageId));
+    deps.alerts?.clear("whatsapp.account", "WhatsApp accepts sends again.");
   };
 
   function send(

@@ -221,6 +221,15 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_log_at_idx").on(t.at)],
 );
 
+/** Operator alerts posted to the alert channel: one row per key, for cool-down and recovery. */
+export const alerts = sqliteTable("alerts", {
+  key: text("key").primaryKey(),
+  active: integer("active", { mode: "boolean" }).notNull().default(false),
+  raisedAt: integer("raised_at"),
+  lastSentAt: integer("last_sent_at"),
+  occurrences: integer("occurrences").notNull().default(0),
+});
+
 export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
