@@ -7,7 +7,8 @@ import type { MediaMessage, ReplyButton, TemplateMessage } from "../whatsapp/gra
  */
 export type OutboundContent =
   | { kind: "text"; body: string; purpose?: OutboundPurpose }
-  | { kind: "template"; template: TemplateMessage }
+  /** `preview`: the body as the customer reads it, for transcripts (never sent). */
+  | { kind: "template"; template: TemplateMessage; preview?: string }
   | { kind: "media"; media: MediaMessage }
   | { kind: "buttons"; body: string; buttons: ReplyButton[] };
 
@@ -32,7 +33,9 @@ export function outboundText(content: OutboundContent): string {
     case "buttons":
       return `${content.body} [${content.buttons.map((b) => b.title).join(" | ")}]`;
     case "template":
-      return `[template ${content.template.name}]`;
+      return content.preview
+        ? `[template ${content.template.name}] ${content.preview}`
+        : `[template ${content.template.name}]`;
     case "media":
       return content.media.caption ?? `[${content.media.kind}]`;
   }

@@ -103,6 +103,25 @@ describe("thread controls", () => {
     expect(templates()).toEqual({ n: 1 });
   });
 
+  it("stores a template's text as the customer reads it, parameters filled in", () => {
+    t.db.$client
+      .prepare(
+        "insert into templates (template_id, name, language, status, category, components, updated_at) values ('1', 'order_update', 'id', 'APPROVED', 'UTILITY', ?, 1)",
+      )
+      .run(JSON.stringify([{ type: "BODY", text: "Halo {{1}}, pesanan {{2}} dikirim." }]));
+    const send = (name: string, parameters: string[]) =>
+      sendTemplate(t.db, id, { name, language: "id", parameters }, rina);
+    expect(send("order_update", ["Sari", "INV-7"])).toEqual({ ok: true });
+    // Unknown to the store (not synced yet): the name alone, as before.
+    expect(send("follow_up", [])).toEqual({ ok: true });
+    expect(
+      t.db.$client.prepare("select text from messages where kind = 'template' order by id").all(),
+    ).toEqual([
+      { text: "[template order_update] Halo Sari, pesanan INV-7 dikirim." },
+      { text: "[template follow_up]" },
+    ]);
+  });
+
   it("answers a click on an unknown conversation without changing anything", () => {
     expect(claimConversation(t.db, 999 as ConversationId, rina).ok).toBe(false);
     expect(notices()).toHaveLength(0);

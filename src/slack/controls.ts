@@ -12,6 +12,7 @@ import { inTransaction } from "../store/tx.ts";
 import { type ThreadNotice, threadNotice } from "./blocks/index.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
 import { recordRootShown, type ThreadRow, threadForConversation, updateThread } from "./store.ts";
+import { approvedTemplates } from "./templates.ts";
 
 /** Who pressed a button: the Slack user and their display name. */
 export interface Actor {
@@ -159,6 +160,7 @@ export function sendTemplate(
         author: "agent",
         content: {
           kind: "template",
+          ...templatePreview(db, template),
           template: {
             name: template.name,
             language: template.language,
@@ -191,6 +193,24 @@ export function sendTemplate(
     );
     return { ok: true };
   });
+}
+
+/**
+ * The template's body with its parameters filled in, as the customer will read it (for the
+ * thread's transcript, the model's memory and the sandbox's phone); nothing when the stored
+ * template has no body text.
+ */
+export function templatePreview(
+  db: Db,
+  t: { name: string; language: string; parameters: string[] },
+): { preview?: string } {
+  const stored = approvedTemplates(db).find((x) => x.name === t.name && x.language === t.language);
+  if (!stored?.bodyText) return {};
+  const preview = stored.bodyText.replace(
+    /\{\{\s*(\d+)\s*\}\}/g,
+    (whole, n: string) => t.parameters[Number(n) - 1] ?? whole,
+  );
+  return { preview };
 }
 
 /** A short closing summary: the AI's rolling summary when there is one, else message counts. */
