@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type AnthropicEmulator, startAnthropicEmulator } from "../src/emulators/anthropic.ts";
 import { imageMessage, textMessage } from "../src/emulators/meta-webhook.ts";
 import { type Harness, startHarness } from "./helpers/harness.ts";
+import { decision } from "./helpers/model.ts";
 import { slackFlow } from "./helpers/slack.ts";
 
 // Operator alerts in the alert channel, through the real service: WhatsApp refusing sends with
@@ -22,16 +23,7 @@ const ALERTS = "C0ALERTS";
 describe("operator alerts", () => {
   it("an expired WhatsApp token is announced once, and its recovery once", async () => {
     emu = await startAnthropicEmulator();
-    emu.respond(() => ({
-      json: {
-        reply: "Toko kami buka Senin-Sabtu 09.00-21.00 WIB, Kak.",
-        handoff: false,
-        reason: "answered",
-        confidence: 0.9,
-        language: "id",
-        needs_smart: false,
-      },
-    }));
+    emu.respond(() => decision("Toko kami buka Senin-Sabtu 09.00-21.00 WIB, Kak."));
     h = await startHarness({
       ANTHROPIC_API_KEY: emu.apiKey,
       ANTHROPIC_BASE_URL: emu.url,

@@ -3,6 +3,7 @@ import { type AnthropicEmulator, startAnthropicEmulator } from "../src/emulators
 import { textMessage } from "../src/emulators/meta-webhook.ts";
 import { CONVERSATION_ACTIONS } from "../src/slack/blocks/index.ts";
 import { type Harness, startHarness } from "./helpers/harness.ts";
+import { decision } from "./helpers/model.ts";
 import { slackFlow } from "./helpers/slack.ts";
 
 // After a model outage, a conversation handed off only because of it goes back to the AI once
@@ -23,16 +24,7 @@ const ANSWER = "Toko kami buka Senin-Sabtu 09.00-21.00 WIB, Kak.";
 const QUESTION = "Apakah kalian menjual suku cadang traktor Zetor tahun 1975?";
 const A = "6281200000001";
 /** The model's answer once it works: a confident reply from the knowledge base. */
-const answer = () => ({
-  json: {
-    reply: ANSWER,
-    handoff: false,
-    reason: "answered_from_knowledge",
-    confidence: 0.92,
-    language: "id",
-    needs_smart: false,
-  },
-});
+const answer = () => decision(ANSWER, { reason: "answered_from_knowledge", confidence: 0.92 });
 const B = "6281200000002";
 
 async function start(env: Record<string, string> = {}) {

@@ -3,6 +3,7 @@ import { type AnthropicEmulator, startAnthropicEmulator } from "../src/emulators
 import { textMessage } from "../src/emulators/meta-webhook.ts";
 import { slashCommand } from "../src/emulators/slack-requests.ts";
 import { type Harness, startHarness } from "./helpers/harness.ts";
+import { decision } from "./helpers/model.ts";
 import { AGENT, CHANNEL, slackFlow } from "./helpers/slack.ts";
 
 // Runtime settings from Slack: a manager's /jembatan set changes the model and the handoff
@@ -29,16 +30,9 @@ let asked = 0;
 describe("runtime settings", () => {
   it("a model swap and a new threshold apply to the next turn without a restart", async () => {
     emu = await startAnthropicEmulator();
-    emu.respond(() => ({
-      json: {
-        reply: "Maaf Kak, kami tidak menjual suku cadang traktor.",
-        handoff: false,
-        reason: "answered",
-        confidence: 0.8,
-        language: "id",
-        needs_smart: false,
-      },
-    }));
+    emu.respond(() =>
+      decision("Maaf Kak, kami tidak menjual suku cadang traktor.", { confidence: 0.8 }),
+    );
     h = await startHarness({ ANTHROPIC_API_KEY: emu.apiKey, ANTHROPIC_BASE_URL: emu.url });
     h.slack.addUser("U0OTHER", { name: "other" });
     const f = slackFlow(h);

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { type Harness, startHarness } from "./helpers/harness.ts";
+import { expandMarkers, type Mutation, mutate } from "./helpers/mutate.ts";
 
 // Every correctly signed body, however broken, gets an answer below 500: mutated real
 // deliveries (fields deleted, replaced, retyped, nested deeper, made huge) are posted to the
@@ -12,39 +13,6 @@ const DIR = "test/fixtures/real/whatsapp";
 const fixtures = readdirSync(DIR)
   .filter((f) => f.endsWith(".json"))
   .map((f) => JSON.parse(readFileSync(join(DIR, f), "utf8")) as unknown);
-
-type Path = (string | number)[];
-
-function pathsOf(value: unknown, at: Path = [], out: Path[] = []): Path[] {
-  if (typeof value !== "object" || value === null) return out;
-  for (const [k, v] of Object.entries(value)) {
-    const path = [...at, Array.isArray(value) ? Number(k) : k];
-    out.push(path);
-    pathsOf(v, path, out);
-  }
-  return out;
-}
-
-const DEEP = "\u0000deep\u0000";
-const HUGE = "\u0000huge\u0000";
-
-type Mutation =
-  | { kind: "delete" | "deepen" | "huge"; pick: number }
-  | { kind: "replace"; pick: number; value: unknown };
-
-function mutate(root: unknown, m: Mutation): void {
-  const paths = pathsOf(root);
-  const path = paths[m.pick % Math.max(paths.length, 1)];
-  if (!path) return;
-  let parent = root as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const key = path[path.length - 1] as string | number;
-  if (m.kind === "delete") {
-    if (Array.isArray(parent)) parent.splice(key as number, 1);
-    else delete parent[key];
-  } else if (m.kind === "replace") parent[key] = m.value;
-  else parent[key] = m.kind === "deepen" ? DEEP : HUGE;
-}
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), pick: fc.nat() }),
@@ -85,9 +53,7 @@ it("no mutated, correctly signed WhatsApp delivery gets a 5xx", { timeout: 60_00
       async (which, mutations, depth, hugeLength) => {
         const body = structuredClone(fixtures[which]);
         for (const m of mutations) mutate(body, m);
-        const raw = JSON.stringify(body)
-          .replaceAll(JSON.stringify(DEEP), `${"[".repeat(depth)}{"a":1}${"]".repeat(depth)}`)
-          .replaceAll(JSON.stringify(HUGE), JSON.stringify("x".repeat(hugeLength)));
+        const raw = expandMarkers(JSON.stringify(body), depth, hugeLength);
         const before = errors.length;
         const res = await h.meta.send(null, { rawBody: raw });
         const logged = errors.slice(before).join("\n");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { signLikeMeta } from "../../src/emulators/meta-webhook.ts";
 import { signSlackRequest } from "../../src/emulators/slack-requests.ts";
 import { APP_SECRET, SLACK_SIGNING_SECRET } from "../../test/helpers/harness.ts";
+import { expandMarkers, type Mutation, mutate } from "../../test/helpers/mutate.ts";
 import { startWorld } from "./common.ts";
 
 // Fuzz campaign: fast-check mutations of the real payloads (test/fixtures/real) posted, correctly
@@ -20,54 +21,6 @@ const load = (dir: string) =>
     }));
 const WHATSAPP = load("whatsapp");
 const SLACK = load("slack");
-
-type Path = (string | number)[];
-function pathsOf(value: unknown, at: Path = [], out: Path[] = []): Path[] {
-  if (typeof value !== "object" || value === null) return out;
-  for (const [k, v] of Object.entries(value)) {
-    const path = [...at, Array.isArray(value) ? Number(k) : k];
-    out.push(path);
-    pathsOf(v, path, out);
-  }
-  return out;
-}
-
-// Markers replaced in the serialised text (they would be slow or impossible as values).
-const DEEP = "\u0000deep\u0000";
-const HUGE = "\u0000huge\u0000";
-
-type Mutation =
-  | { kind: "delete" | "deepen" | "huge" | "retype"; pick: number }
-  | { kind: "replace"; pick: number; value: unknown };
-
-function mutate(root: unknown, m: Mutation): void {
-  const paths = pathsOf(root);
-  const path = paths[m.pick % Math.max(paths.length, 1)];
-  if (!path) return;
-  let parent = root as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const key = path[path.length - 1] as string | number;
-  const old = parent[key];
-  if (m.kind === "delete") {
-    if (Array.isArray(parent)) parent.splice(key as number, 1);
-    else delete parent[key];
-  } else if (m.kind === "replace") parent[key] = m.value;
-  else if (m.kind === "retype") {
-    // The same value, another JSON type.
-    parent[key] =
-      typeof old === "string"
-        ? Number(old) || old.length
-        : typeof old === "number"
-          ? String(old)
-          : typeof old === "boolean"
-            ? String(old)
-            : Array.isArray(old)
-              ? Object.fromEntries(old.map((v, i) => [String(i), v]))
-              : old === null
-                ? {}
-                : Object.values(old as object);
-  } else parent[key] = m.kind === "deepen" ? DEEP : HUGE;
-}
 
 const texts = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 40 }),
@@ -118,9 +71,7 @@ const fuzzCase = fc.record({
 type FuzzCase = typeof fuzzCase extends fc.Arbitrary<infer T> ? T : never;
 
 function rawOf(value: unknown, c: FuzzCase): string {
-  let raw = JSON.stringify(value)
-    .replaceAll(JSON.stringify(DEEP), `${"[".repeat(c.depth)}{"a":1}${"]".repeat(c.depth)}`)
-    .replaceAll(JSON.stringify(HUGE), JSON.stringify("x".repeat(c.hugeLength)));
+  let raw = expandMarkers(JSON.stringify(value), c.depth, c.hugeLength);
   if (c.raw?.kind === "dupKey") {
     // `{"key":` somewhere: the same key again, first, with another value.
     const at = [...raw.matchAll(/\{"((?:[^"\\]|\\.)*)":/g)];
