@@ -4,6 +4,7 @@ import {
   loadAiConfig,
   loadConfig,
   loadDatabasePath,
+  loadLogLevel,
   loadRetentionConfig,
   startMode,
 } from "./config.ts";
@@ -311,5 +312,13 @@ describe("startMode", () => {
       /never runs with NODE_ENV=production/,
     );
     expect(() => startMode({ JEMBATAN_MODE: "dev" })).toThrow(/JEMBATAN_MODE: must be/);
+  });
+});
+
+describe("loadLogLevel", () => {
+  it("reads LOG_LEVEL alone, with a fallback, and names a bad value", () => {
+    expect(loadLogLevel({}, "warn")).toBe("warn");
+    expect(loadLogLevel({ LOG_LEVEL: "debug" }, "warn")).toBe("debug");
+    expect(() => loadLogLevel({ LOG_LEVEL: "loud" }, "warn")).toThrow(/LOG_LEVEL: must be one of/);
   });
 });

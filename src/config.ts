@@ -556,6 +556,20 @@ export function loadAiConfig(
   return { anthropic, ai };
 }
 
+/**
+ * `LOG_LEVEL` alone, for a start that does not parse the whole Config (the sandbox builds its
+ * own): `fallback` when unset, a ConfigError when invalid.
+ */
+export function loadLogLevel(
+  env: Readonly<Record<string, string | undefined>>,
+  fallback: Config["logLevel"],
+): Config["logLevel"] {
+  if (!env.LOG_LEVEL?.trim()) return fallback;
+  const parsed = envSchema.pick({ LOG_LEVEL: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError([`LOG_LEVEL: must be one of ${logLevels.join(", ")}`]);
+  return parsed.data.LOG_LEVEL;
+}
+
 /** Reads `.env` in the working directory into the process environment when present. */
 export function loadEnvFile(cwd = process.cwd()): Record<string, string | undefined> {
   const file = `${cwd}/.env`;

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadEnvFile, startMode } from "./config.ts";
+import { ConfigError, loadConfig, loadEnvFile, loadLogLevel, startMode } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { type Service, startService } from "./service.ts";
 import { startupProblem } from "./startup-problem.ts";
@@ -13,18 +13,19 @@ function fail(message: string): never {
 const env = loadEnvFile();
 let mode: ReturnType<typeof startMode>;
 let config: ReturnType<typeof loadConfig> | null = null;
+let logLevel: ReturnType<typeof loadLogLevel>;
 try {
   mode = startMode(env);
   if (mode === "service") config = loadConfig(env);
+  // The sandbox is quiet by default: its banner is what a newcomer should see.
+  logLevel = config?.logLevel ?? loadLogLevel(env, "warn");
 } catch (err) {
   if (err instanceof ConfigError)
     fail(`${err.message}\nSee .env.example and the README's configuration table.`);
   throw err;
 }
 
-const logger = createLogger(
-  (config?.logLevel ?? (env.LOG_LEVEL?.trim() || "warn")) as Parameters<typeof createLogger>[0],
-);
+const logger = createLogger(logLevel);
 // A stray promise in a listener must not take the service down; the work itself is durable.
 process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled promise rejection"));
 let stoppable: Pick<Service, "stop" | "abandon">;
