@@ -330,6 +330,29 @@ export const slackThreads = sqliteTable(
   ],
 );
 
+/**
+ * The satisfaction survey sent after a conversation a human handled was closed (one per
+ * conversation): asked with WhatsApp reply buttons, answered with one tap.
+ */
+export const csatSurveys = sqliteTable(
+  "csat_surveys",
+  {
+    conversationId: integer("conversation_id").$type<ConversationId>().primaryKey(),
+    /** The agent who handled the conversation, for CSAT per agent. */
+    agentUserId: text("agent_user_id"),
+    agentName: text("agent_name"),
+    /** When the question was queued. */
+    askedAt: integer("asked_at").notNull(),
+    /** 1 (bad) .. 3 (good); null until the customer answers. */
+    rating: integer("rating"),
+    ratedAt: integer("rated_at"),
+  },
+  (t) => [
+    // CSAT over a range, overall and per agent, reads only the rated rows of that range.
+    index("csat_surveys_rated_idx").on(t.ratedAt, t.agentUserId, t.rating),
+  ],
+);
+
 /** Slack users whose display name was resolved once (`users.info`) and kept. */
 export const slackUsers = sqliteTable("slack_users", {
   userId: text("user_id").primaryKey(),
