@@ -317,6 +317,11 @@ export const slackThreads = sqliteTable(
     /** When the root message was last drawn or queued for redrawing: the refresh throttle. */
     rootUpdatedAt: integer("root_updated_at"),
     bridgeSentAt: integer("bridge_sent_at"),
+    /**
+     * The fast tier's summary written for the agents at handoff; null until it is written (the
+     * root shows a deterministic summary meanwhile, and for good when the model is unavailable).
+     */
+    handoffSummary: text("handoff_summary"),
     firstHumanReplyAt: integer("first_human_reply_at"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
