@@ -10,6 +10,7 @@ import {
 } from "../store/repositories/conversations.ts";
 import { inTransaction } from "../store/tx.ts";
 import { type ThreadNotice, threadNotice } from "./blocks/index.ts";
+import { askCsatOnClose } from "./csat.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
 import { recordRootShown, type ThreadRow, threadForConversation, updateThread } from "./store.ts";
 import { approvedTemplates } from "./templates.ts";
@@ -32,6 +33,8 @@ type Change = {
   to: ConversationState;
   thread: Partial<ThreadRow>;
   notice: ThreadNotice;
+  /** Further writes of the change, in its transaction once the state has moved. */
+  alsoDo?: () => void;
 };
 
 /**
@@ -65,6 +68,7 @@ function control(
       recordRootShown(db, thread.id, { windowEndsAt: conversation.windowEndsAt, at: now }, now);
     }
     enqueueThreadPost(db, { conversationId: id, ...threadNotice(change.notice) }, undefined, now);
+    change.alsoDo?.();
     return { ok: true };
   });
 }
@@ -108,20 +112,27 @@ export function returnToAi(
   );
 }
 
-/** Close: the conversation ends; the customer's next message starts a fresh one. */
+/**
+ * Close: the conversation ends; the customer's next message starts a fresh one. With
+ * `csatSurvey` (CSAT_SURVEY), a conversation a person handled also asks the customer for a
+ * one-tap rating, in the same transaction (src/slack/csat.ts).
+ */
 export function closeConversation(
   db: Db,
   id: ConversationId,
   actor: Actor,
   now = Date.now(),
+  opts: { csatSurvey?: boolean | undefined } = {},
 ): ControlResult {
-  return control(db, id, now, (c) =>
+  return control(db, id, now, (c, t) =>
     c.state === "closed"
       ? { ok: false, message: "Already closed." }
       : {
           to: "closed",
           thread: { status: "closed", agentName: actor.name, customerWaitingSince: null },
           notice: { kind: "closed", by: actor.name, summary: closingSummary(db, id) },
+          // `t` is the thread before the close: its agent handled the conversation.
+          alsoDo: () => askCsatOnClose(db, c, t, opts.csatSurvey === true, now),
         },
   );
 }

@@ -1,7 +1,7 @@
 import type { ConversationState } from "../core/conversation.ts";
 import { planEvent, type ThreadEventView } from "../core/events.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
-import type { InboundEvent, Sender } from "../core/inbound.ts";
+import type { InboundEvent, InboundMessage, Sender } from "../core/inbound.ts";
 import { refreshWindow } from "../core/window.ts";
 import { conversationKey } from "../jobs/keys.ts";
 import { enqueueJob, wakeSendJob } from "../jobs/repository.ts";
@@ -51,6 +51,14 @@ export interface IngestOptions {
   onEvent?: (db: Db, shown: ShownEvent) => void;
   /** Called for each template status change (inside the transaction), to announce it. */
   onTemplateStatus?: (db: Db, update: TemplateStatusUpdate, now: number) => void;
+  /**
+   * Offered each customer message first, inside the transaction: a message that answers
+   * something the business asked outside a conversation (a tap on a CSAT survey button,
+   * src/slack/csat.ts) is stored and acted on there (`taken`, or `duplicate` when its message
+   * id is known), so no conversation is found, opened or refreshed for it and no turn is
+   * queued. `null`: an ordinary message.
+   */
+  intercept?: (db: Db, msg: InboundMessage, now: number) => "taken" | "duplicate" | null;
 }
 
 /** An event to show in a conversation's thread, decided by `planEvent`. */
@@ -68,6 +76,8 @@ export interface IngestResult {
   events: number;
   /** Group messages stored without a turn. */
   groupStored: number;
+  /** Messages taken by `intercept` (survey answers): they may have queued sends and posts. */
+  intercepted: number;
   duplicates: number;
   skipped: number;
   statuses: Record<StatusApplied, number>;
@@ -103,6 +113,7 @@ export function storeDelivery(
     inserted: 0,
     events: 0,
     groupStored: 0,
+    intercepted: 0,
     duplicates: 0,
     skipped: 0,
     statuses: { applied: 0, duplicate: 0, stale: 0, unknown_message: 0 },
@@ -113,6 +124,15 @@ export function storeDelivery(
   // Conversation → its state: only the AI waits for a burst to end; a human sees each message.
   const touched = new Map<ConversationId, ConversationState>();
   for (const msg of delivery.messages) {
+    const taken = opts.intercept?.(db, msg, now) ?? null;
+    if (taken === "duplicate") {
+      result.duplicates++;
+      continue;
+    }
+    if (taken === "taken") {
+      result.intercepted++;
+      continue;
+    }
     let conversation: OpenConversation | undefined = knownOpenConversation(db, msg.sender);
     if (!conversation) {
       const contact = upsertContact(db, msg.sender, now);

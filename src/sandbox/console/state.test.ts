@@ -120,6 +120,34 @@ describe("buildConsoleState", () => {
     expect(state.phone[2]!.buttons).toEqual([{ id: "yes", title: "Ya" }]);
   });
 
+  it("offers the buttons of a message the service queued with flat buttons (the CSAT survey)", () => {
+    const state = buildConsoleState(
+      input({
+        phoneRows: [
+          row({
+            id: 1,
+            direction: "out",
+            kind: "interactive",
+            text: "Bagaimana pelayanan kami?",
+            payload: {
+              kind: "buttons",
+              body: "Bagaimana pelayanan kami?",
+              buttons: [
+                { id: "csat:7:3", title: "😊 Puas" },
+                { id: "csat:7:1", title: "😞 Kecewa" },
+                { id: 5, title: "not a button" },
+              ],
+            },
+          }),
+        ],
+      }),
+    );
+    expect(state.phone[0]!.buttons).toEqual([
+      { id: "csat:7:3", title: "😊 Puas" },
+      { id: "csat:7:1", title: "😞 Kecewa" },
+    ]);
+  });
+
   it("shows each handoff thread as Slack holds it, with reactions and ephemerals", () => {
     const root: SlackMessage = {
       type: "message",

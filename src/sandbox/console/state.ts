@@ -132,6 +132,17 @@ const at = (value: unknown, ...path: string[]): unknown =>
 
 /** Reply buttons of an outbound interactive request. */
 function replyButtons(payload: unknown): { id: string; title: string }[] {
+  // What the service queued (src/outbound/types.ts `buttons`, e.g. the CSAT survey) keeps them
+  // flat; a Graph interactive payload nests them.
+  if (at(payload, "kind") === "buttons") {
+    const flat = at(payload, "buttons");
+    if (!Array.isArray(flat)) return [];
+    return flat.flatMap((b) => {
+      const id = at(b, "id");
+      const title = at(b, "title");
+      return typeof id === "string" && typeof title === "string" ? [{ id, title }] : [];
+    });
+  }
   const buttons = at(payload, "interactive", "action", "buttons");
   if (!Array.isArray(buttons)) return [];
   return buttons.flatMap((b) => {

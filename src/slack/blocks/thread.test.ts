@@ -96,6 +96,8 @@ describe("threadNotice", () => {
     { kind: "not_sent_opted_out", what: "reply" },
     { kind: "not_sent_opted_out", what: "template", templateName: "follow_up" },
     { kind: "not_sent_opted_out", what: "message" },
+    { kind: "csat_rated", score: 3 },
+    { kind: "csat_rated", score: 1 },
   ];
 
   it("renders every notice within the limits", () => {
@@ -210,6 +212,18 @@ describe("threadNotice", () => {
     ).toContain("*order_update*");
     const huge = threadNotice({ kind: "closed", by: "Sari", summary: "&".repeat(10_000) });
     expect(blockLimitProblems(huge.blocks ?? [], 50)).toEqual([]);
+  });
+
+  it("shows the customer's satisfaction rating in words", () => {
+    expect(threadNotice({ kind: "csat_rated", score: 3 }).text).toBe(
+      "⭐ Customer rated this conversation: 😊 Good",
+    );
+    expect(threadNotice({ kind: "csat_rated", score: 2 }).text).toContain("😐 Okay");
+    const poor = threadNotice({ kind: "csat_rated", score: 1 });
+    expect(poor.text).toContain("😞 Poor");
+    expect(poor.blocks).toMatchObject([
+      { type: "context", elements: [{ type: "mrkdwn", text: poor.text }] },
+    ]);
   });
 
   it("shows Slack errors escaped", () => {

@@ -1,4 +1,5 @@
 import type { ActionsBlock, KnownBlock } from "@slack/types";
+import { type CsatScore, csatLabel } from "../../core/csat.ts";
 import { whatsappToSlack } from "../../core/format/index.ts";
 import { CONVERSATION_ACTIONS } from "./handoff.ts";
 import {
@@ -149,7 +150,9 @@ export type ThreadNotice =
   /** The customer wrote again after opting out. */
   | { kind: "opt_out_lifted" }
   /** An agent's reply or template was not sent because the customer opted out. */
-  | { kind: "not_sent_opted_out"; what: "reply" | "template" | "message"; templateName?: string };
+  | { kind: "not_sent_opted_out"; what: "reply" | "template" | "message"; templateName?: string }
+  /** The customer answered the satisfaction survey sent when the conversation was closed. */
+  | { kind: "csat_rated"; score: CsatScore };
 
 /** What the thread says while the customer is opted out. */
 export const OPTED_OUT_NOTICE =
@@ -312,6 +315,8 @@ export function threadNotice(notice: ThreadNotice): { text: string; blocks?: Kno
         `🚫 *Not sent*: ${what} did not go to the customer, who asked not to be messaged any more (STOP). Replies and templates are blocked until they write again asking for help.`,
       );
     }
+    case "csat_rated":
+      return small(`⭐ Customer rated this conversation: ${csatLabel(notice.score)}`);
   }
 }
 
