@@ -55,7 +55,11 @@ function rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T
 }
 
 const sentTexts = () => h!.graph.sent.map((s) => (s.body.text as { body: string }).body);
-const modelCalls = () => emu!.requests.length;
+/** The agents' handoff summary (test/handoff-summary.e2e.test.ts), not a turn's call. */
+const isHandoffSummary = (r: { body: unknown }) =>
+  JSON.stringify(r.body).includes("handed to a human support agent");
+/** Model calls made to answer customers. */
+const modelCalls = () => emu!.requests.filter((r) => !isHandoffSummary(r)).length;
 const modelOf = (i: number) => (emu!.requests[i]!.body as { model: string }).model;
 const conversation = () =>
   rows<{ id: ConversationId; state: string; handoff_reason: string | null; ai_cost_usd: number }>(

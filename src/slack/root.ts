@@ -1,3 +1,4 @@
+import { deterministicSummary } from "../core/handoff-summary.ts";
 import type { ConversationId } from "../core/ids.ts";
 import { getContact } from "../store/repositories/contacts.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
@@ -8,6 +9,7 @@ import {
   previousThreadOf,
   type RootShown,
   recentTranscript,
+  summaryLines,
   type ThreadRow,
   threadForConversation,
 } from "./store.ts";
@@ -31,6 +33,16 @@ function statusLine(thread: ThreadRow): ThreadStatus {
   }
 }
 
+/** The model's handoff summary once written; until then (or offline) the deterministic one. */
+function handoffSummaryOf(
+  deps: Pick<SlackDeps, "db">,
+  thread: ThreadRow,
+): HandoffRootInput["handoffSummary"] {
+  if (thread.handoffSummary) return { text: thread.handoffSummary, source: "ai" };
+  const text = deterministicSummary(summaryLines(deps.db, thread.conversationId));
+  return text === null ? null : { text, source: "automatic" };
+}
+
 /**
  * The root message of a conversation's thread as it should look now (from the database), and
  * what its window field shows (`shown`, to record once it is posted or updated).
@@ -52,6 +64,7 @@ export function buildRoot(
     reason: thread.reason,
     confidence: thread.confidence,
     summary: summary ?? conversation.summary ?? null,
+    handoffSummary: handoffSummaryOf(deps, thread),
     transcript: recentTranscript(
       deps.db,
       conversationId,

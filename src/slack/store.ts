@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, sql } from "drizzle-orm";
+import type { SummaryLine } from "../core/handoff-summary.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
-import { preparedQuery, updateRow } from "../store/prepared.ts";
+import { prepared, preparedQuery, updateRow } from "../store/prepared.ts";
 import { jobs, messages, slackThreads, slackUsers } from "../store/schema.ts";
 
 export type ThreadRow = typeof slackThreads.$inferSelect;
@@ -170,6 +171,33 @@ export function recentTranscript(
     .limit(limit)
     .all()
     .reverse();
+}
+
+/**
+ * The conversation's words for a handoff summary, oldest first: the last `limit` messages with
+ * text. Events, reactions, failed sends (the customer never read them) and the service's own
+ * notices (bridge message, opt-out confirmation) are left out: they say nothing about the case.
+ */
+export function summaryLines(db: Db, conversationId: ConversationId, limit = 60): SummaryLine[] {
+  return (
+    prepared(
+      db,
+      `SELECT direction, author, text FROM messages
+       WHERE conversation_id = ? AND direction <> 'event' AND kind <> 'reaction'
+         AND text <> '' AND (direction = 'in' OR status IS NULL OR status <> 'failed')
+         AND (direction = 'in' OR author IS NULL OR author <> 'system')
+       ORDER BY id DESC LIMIT ?`,
+    ).all(conversationId, limit) as {
+      direction: "in" | "out";
+      author: string | null;
+      text: string;
+    }[]
+  )
+    .reverse()
+    .map((m) => ({
+      from: m.direction === "in" ? "customer" : m.author === "agent" ? "agent" : "bot",
+      text: m.text,
+    }));
 }
 
 /** The outbound message a Slack message originated (agent replies), if any. */

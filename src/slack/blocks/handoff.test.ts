@@ -252,6 +252,29 @@ describe("handoffRootMessage", () => {
     expect(s).toContain("<!date^1690000000^");
   });
 
+  it("shows the handoff summary first, and the rolling memory only beside an automatic one", () => {
+    const automatic = handoffRootMessage(
+      input({ handoffSummary: { text: "Wants: “refund <now>”", source: "automatic" } }),
+    ).blocks;
+    expect(automatic[2]!.block_id).toBe("handoff_summary");
+    expect(json([automatic[2]!])).toContain("*Summary* (automatic)\\nWants: “refund &lt;now&gt;”");
+    expect(automatic.some((b) => b.block_id === "summary")).toBe(true);
+
+    const ai = handoffRootMessage(
+      input({ handoffSummary: { text: "Wants: a refund.\nMood: upset.", source: "ai" } }),
+    ).blocks;
+    expect(ai[2]!.block_id).toBe("handoff_summary");
+    expect(json([ai[2]!])).toContain("*Summary* (AI)");
+    // The AI's handoff summary already covers what the rolling memory says.
+    expect(ai.some((b) => b.block_id === "summary")).toBe(false);
+
+    const huge = handoffRootMessage(
+      input({ handoffSummary: { text: "x".repeat(10_000), source: "ai" } }),
+    ).blocks;
+    const text = (huge[2] as { text: { text: string } }).text.text;
+    expect(text.length).toBeLessThanOrEqual(3000);
+  });
+
   it("omits the summary and transcript when there are none", () => {
     const { blocks } = handoffRootMessage(input({ summary: null, transcript: [] }));
     expect(blocks.some((b) => b.block_id === "summary")).toBe(false);

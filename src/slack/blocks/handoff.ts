@@ -54,8 +54,13 @@ export interface HandoffRootInput {
   reason: string;
   /** 0..1, shown as a percentage. */
   confidence: number | null;
-  /** The AI's summary of the conversation so far. */
+  /** The AI's rolling summary of the conversation so far (its memory). */
   summary: string | null;
+  /**
+   * What the agent reads first: the fast tier's handoff summary (`ai`) or, until it is written or
+   * when the model is unavailable, the deterministic one (`automatic`).
+   */
+  handoffSummary?: { text: string; source: "ai" | "automatic" } | null;
   /** Recent messages, oldest first; the last {@link TRANSCRIPT_LINES} are shown. */
   transcript: TranscriptLine[];
   /** When the 24-hour customer-service window closes. */
@@ -220,6 +225,18 @@ export function handoffRootMessage(input: HandoffRootInput): {
     { type: "section", block_id: "status", text: mrkdwn(statusLine(input.status)) },
   ];
 
+  // The summary comes first: an agent should not have to read the transcript to start.
+  const handoff = input.handoffSummary;
+  if (handoff && handoff.text.trim().length > 0) {
+    blocks.push({
+      type: "section",
+      block_id: "handoff_summary",
+      text: mrkdwn(
+        `*Summary* ${handoff.source === "ai" ? "(AI)" : "(automatic)"}\n${userMrkdwn(handoff.text.trim(), 2900)}`,
+      ),
+    });
+  }
+
   const fields = [
     `*Customer*\n${userMrkdwn(who, 500)}`,
     `*WhatsApp*\n${maskPhone(input.phone)}`,
@@ -242,11 +259,13 @@ export function handoffRootMessage(input: HandoffRootInput): {
     text: mrkdwn(`*Reason*\n${userMrkdwn(reason.length > 0 ? reason : "not given", 2900)}`),
   });
 
-  if (input.summary !== null && input.summary.trim().length > 0) {
+  // The rolling memory adds what came before the last messages; the AI's handoff summary
+  // already covers it.
+  if (input.summary !== null && input.summary.trim().length > 0 && handoff?.source !== "ai") {
     blocks.push({
       type: "section",
       block_id: "summary",
-      text: mrkdwn(`*AI summary*\n${userMrkdwn(input.summary.trim(), 2900)}`),
+      text: mrkdwn(`*Earlier in the conversation (AI)*\n${userMrkdwn(input.summary.trim(), 2900)}`),
     });
   }
 
