@@ -1,3 +1,4 @@
+import { startOfBusinessDay } from "../core/business-day.ts";
 import type { ContactId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
@@ -5,8 +6,13 @@ import { prepared } from "../store/prepared.ts";
 export interface GuardLimits {
   /** Customer messages per contact per minute. */
   ratePerMinute: number;
-  /** Model tokens per UTC day; 0 = no limit. */
+  /** Model tokens per business day; 0 = no limit. */
   dailyTokenBudget: number;
+  /**
+   * BUSINESS_UTC_OFFSET in minutes: the budget's day starts at the business's midnight, the
+   * same "today" as the Home tab, `/metrics` and `npm run ai -- status` (default 0, UTC).
+   */
+  utcOffsetMinutes?: number;
 }
 
 export type GuardTrip = "rate_limited" | "token_budget";
@@ -21,15 +27,16 @@ export function messagesLastMinute(db: Db, contactId: ContactId, now: number): n
   return row.n;
 }
 
-export const startOfUtcDay = (now: number) => now - (now % 86_400_000);
-
-/** Tokens of every model call since midnight UTC, cached ones included. */
-export function tokensUsedToday(db: Db, now: number): number {
+/**
+ * Tokens of every model call since the start of the business day (midnight at the business's
+ * UTC offset, minutes; 0 = UTC), cached ones included.
+ */
+export function tokensUsedToday(db: Db, now: number, utcOffsetMinutes = 0): number {
   const row = prepared(
     db,
     `SELECT coalesce(sum(input_tokens + output_tokens + cache_write_tokens + cache_read_tokens), 0) AS n
      FROM ai_calls WHERE created_at >= ?`,
-  ).get(startOfUtcDay(now)) as { n: number };
+  ).get(startOfBusinessDay(now, utcOffsetMinutes)) as { n: number };
   return row.n;
 }
 
@@ -41,7 +48,10 @@ export function checkGuards(
   now: number,
 ): GuardTrip | null {
   if (messagesLastMinute(db, contactId, now) > limits.ratePerMinute) return "rate_limited";
-  if (limits.dailyTokenBudget > 0 && tokensUsedToday(db, now) >= limits.dailyTokenBudget)
+  if (
+    limits.dailyTokenBudget > 0 &&
+    tokensUsedToday(db, now, limits.utcOffsetMinutes ?? 0) >= limits.dailyTokenBudget
+  )
     return "token_budget";
   return null;
 }

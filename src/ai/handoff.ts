@@ -3,6 +3,7 @@ import type { ConversationId } from "../core/ids.ts";
 import { slackKey } from "../jobs/keys.ts";
 import { enqueueJob } from "../jobs/repository.ts";
 import type { Db } from "../store/db.ts";
+import { prepared } from "../store/prepared.ts";
 import { transitionConversation } from "../store/repositories/conversations.ts";
 import { conversations } from "../store/schema.ts";
 
@@ -80,4 +81,33 @@ export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
     payload.at,
   );
   return true;
+}
+
+/**
+ * Calls `fn` once the transaction in which {@link requestHandoff} recorded `payload` (and
+ * returned true) has committed, and never when it rolled back. For a caller inside a transaction
+ * it does not end itself: a dead turn's handler runs in the job runner's death transaction,
+ * which rolls back (and the turn dies again later) if anything in it throws, so counting the
+ * handoff there could count it twice. Transactions are synchronous (src/store/tx.ts), so by the
+ * next microtask this one has ended, and the conversation's row says whether it kept this
+ * handoff (its `handoff_at` is this handoff's time only if the write was committed).
+ */
+export function whenHandoffCommitted(
+  db: Db,
+  payload: Pick<HandoffPayload, "conversationId" | "reason" | "at">,
+  fn: () => void,
+): void {
+  queueMicrotask(() => {
+    let kept: unknown;
+    try {
+      kept = prepared(
+        db,
+        "SELECT 1 FROM conversations WHERE id = ? AND handoff_at = ? AND handoff_reason = ?",
+      ).get(payload.conversationId, payload.at, payload.reason);
+    } catch {
+      // The database was closed meanwhile (shutdown): the observation is lost with the process.
+      return;
+    }
+    if (kept) fn();
+  });
 }

@@ -17,7 +17,7 @@ import { type ConversationRow, getConversation } from "../store/repositories/con
 import { latestReferral } from "../store/repositories/messages.ts";
 import { contacts, conversations, messages } from "../store/schema.ts";
 import { applyOptOutTurn } from "../turns/opt-out.ts";
-import type { Turn, TurnProcessor } from "../turns/types.ts";
+import type { Turn, TurnEffects, TurnProcessor } from "../turns/types.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
 import { cacheKey, hasPersonalData, lookupAnswer, storeAnswer } from "./answer-cache.ts";
 import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
@@ -43,6 +43,8 @@ export interface ResponderSettings {
   answerCacheTtlMs: number;
   rateLimitPerMinute: number;
   dailyTokenBudget: number;
+  /** BUSINESS_UTC_OFFSET in minutes: the token budget's day is the business day (default UTC). */
+  utcOffsetMinutes?: number;
 }
 
 export interface ResponderDeps {
@@ -174,7 +176,11 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       const trip = checkGuards(
         db,
         contact.id,
-        { ratePerMinute: settings.rateLimitPerMinute, dailyTokenBudget: settings.dailyTokenBudget },
+        {
+          ratePerMinute: settings.rateLimitPerMinute,
+          dailyTokenBudget: settings.dailyTokenBudget,
+          utcOffsetMinutes: settings.utcOffsetMinutes ?? 0,
+        },
         now,
       );
       if (trip) return handoff(trip, "busy", null);
@@ -360,8 +366,11 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
     }
   }
 
-  /** The turn's writes, committed by the turn job together with its completion. */
-  function commitFn(f: TurnFacts, action: Action): () => void {
+  /**
+   * The turn's writes, committed by the turn job together with its completion; they report the
+   * AI reply or handoff they queued, which the turn job counts after the commit.
+   */
+  function commitFn(f: TurnFacts, action: Action): () => TurnEffects | undefined {
     return () => {
       const now = clock();
       for (const id of f.injectionIds)
@@ -383,7 +392,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
           { conversationId: f.conversation.id, state: fresh?.state, action: action.kind },
           "a human took over while the AI was answering: its reply is not sent",
         );
-        return;
+        return undefined;
       }
       db.update(contacts)
         .set({ language: f.language, updatedAt: now })
@@ -415,13 +424,13 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
 
       switch (action.kind) {
         case "none":
-          return;
+          return undefined;
         case "optout":
           // Marked and confirmed (once) by applyOptOutTurn above.
-          return;
+          return undefined;
         case "notice":
           send(action.text, "system");
-          return;
+          return undefined;
         case "reply": {
           const text = f.firstReply
             ? `${canned("disclosure", action.language)}\n\n${action.text}`
@@ -450,9 +459,9 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
               now,
             );
           }
-          return;
+          return { aiReply: { tier: action.source } };
         }
-        case "handoff":
+        case "handoff": {
           // A plain handoff's bridge message ("a person will reply") is the handoff job's: the
           // Slack side adds the expected wait. Special situations are explained here.
           if (action.notice !== "handoff") send(canned(action.notice, action.language), "system");
@@ -461,7 +470,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
               .set({ lastConfidence: action.confidence })
               .where(eq(conversations.id, f.conversation.id))
               .run();
-          requestHandoff(db, {
+          const handedOff = requestHandoff(db, {
             conversationId: f.conversation.id,
             reason: action.reason,
             detail: action.detail,
@@ -472,7 +481,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
             customerNotified: action.notice !== "handoff",
             at: now,
           });
-          return;
+          return handedOff ? { handoff: { reason: action.reason } } : undefined;
+        }
       }
     };
   }

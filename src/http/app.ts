@@ -1,9 +1,12 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { requestId } from "hono/request-id";
+import type { Registry } from "prom-client";
 import { lazyChild } from "../lazy-logger.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { createMetrics } from "./metrics.ts";
+import { noopObserver, type Observer, type WebhookSource } from "./observer.ts";
 
 /** Largest body accepted: Meta's webhook payloads are at most 3 MB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -20,6 +23,38 @@ export interface HttpAppOptions {
    * 503 `{"status":"draining"}` so a load balancer stops sending traffic here.
    */
   draining?: () => boolean;
+  /**
+   * The registry `/metrics` serves (src/service.ts: gauges, histograms, counters); default the
+   * database gauges of createMetrics with the UTC day.
+   */
+  metrics?: Registry;
+  /**
+   * METRICS_TOKEN: when set, `/metrics` answers only requests with `Authorization: Bearer
+   * <token>` (401 otherwise); null or absent: open, as before.
+   */
+  metricsToken?: string | null;
+  /** Told how long each webhook request took to answer (default: nobody). */
+  observer?: Pick<Observer, "webhookAck">;
+}
+
+/** The protocol routes whose answer time is `jembatan_webhook_ack_seconds`, by source label. */
+const WEBHOOK_SOURCES: Readonly<Record<string, WebhookSource>> = {
+  "/webhooks/whatsapp": "whatsapp",
+  "/slack/events": "slack",
+};
+
+/**
+ * True when `header` is `Bearer <token>` (scheme case-insensitive, RFC 6750). Both sides are
+ * hashed first so that the comparison takes the same time whatever the length or content of
+ * the guess (timingSafeEqual alone throws on different lengths, which would leak the length).
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer +(\S+) *$/i.exec(header ?? "");
+  const given = createHash("sha256")
+    .update(m?.[1] ?? "")
+    .digest();
+  const expected = createHash("sha256").update(token).digest();
+  return timingSafeEqual(given, expected) && m !== null;
 }
 
 export type AppEnv = { Variables: { requestId: string; logger: Logger } };
@@ -76,6 +111,20 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
   });
   const draining = opts.draining ?? (() => false);
   const mountPaths = Object.keys(opts.mounts);
+  const observer = opts.observer ?? noopObserver;
+  app.use(async (c, next) => {
+    // Measured around everything after the access log (draining, body limit, signature check,
+    // the ingest transaction): what Meta and Slack wait for. Only deliveries (POST) to a mounted
+    // protocol route; the GET verification handshake is not an ack.
+    const source = c.req.method === "POST" ? WEBHOOK_SOURCES[c.req.path] : undefined;
+    if (source === undefined || !mountPaths.includes(c.req.path)) return next();
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      observer.webhookAck(source, (performance.now() - started) / 1000);
+    }
+  });
   app.use(async (c, next) => {
     if (
       c.req.method === "POST" &&
@@ -109,10 +158,16 @@ export function createHttpApp(opts: HttpAppOptions): Hono<AppEnv> {
     opts.db.$client.prepare("select 1").get();
     return c.json({ status: "ok", uptimeS: Math.round(process.uptime()) });
   });
-  const metrics = createMetrics(opts.db);
-  app.get("/metrics", async (c) =>
-    c.text(await metrics.metrics(), 200, { "content-type": metrics.contentType }),
-  );
+  const metrics = opts.metrics ?? createMetrics(opts.db);
+  const metricsToken = opts.metricsToken || null;
+  app.get("/metrics", async (c) => {
+    if (metricsToken !== null && !bearerMatches(c.req.header("authorization"), metricsToken)) {
+      return c.json({ error: "unauthorized" }, 401, {
+        "www-authenticate": 'Bearer realm="metrics"',
+      });
+    }
+    return c.text(await metrics.metrics(), 200, { "content-type": metrics.contentType });
+  });
   for (const [path, sub] of Object.entries(opts.mounts)) app.route(path, sub);
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {

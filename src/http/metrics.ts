@@ -1,9 +1,27 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { startOfBusinessDay } from "../core/business-day.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 
-/** The Prometheus registry of one service, with gauges read from the database at scrape time. */
-export function createMetrics(db: Db): Registry {
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /**
+   * The business's UTC offset (BUSINESS_UTC_OFFSET, minutes): "today" starts at its midnight,
+   * as on the Home tab and in `npm run ai -- status`. Default 0 (UTC).
+   */
+  utcOffsetMinutes?: number;
+  /** Clock in Unix ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * The Prometheus registry of one service, with gauges read from the database at scrape time.
+ * The latency histograms and the escalation counter are added by `createObserver`
+ * (./observer.ts) on the same registry.
+ */
+export function createMetrics(db: Db, opts: MetricsOptions = {}): Registry {
+  const utcOffsetMinutes = opts.utcOffsetMinutes ?? 0;
+  const clock = opts.now ?? Date.now;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "jembatan_process_" });
   const q = <T>(sql: string) => prepared(db, sql).all() as T[];
@@ -61,10 +79,10 @@ export function createMetrics(db: Db): Registry {
   });
   new Gauge({
     name: "jembatan_ai_cost_usd_today",
-    help: "Model cost since 00:00 UTC, US$",
+    help: "Model cost since the start of the business day (BUSINESS_UTC_OFFSET), US$",
     registers: [registry],
     collect() {
-      const start = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+      const start = startOfBusinessDay(clock(), utcOffsetMinutes);
       const row = prepared(
         db,
         "SELECT coalesce(sum(cost_usd), 0) AS usd FROM ai_calls WHERE created_at >= ?",

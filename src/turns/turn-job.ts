@@ -1,13 +1,14 @@
 import { type BurstPolicy, burstWaitMs } from "../core/burst.ts";
 import { aiMayAnswer } from "../core/conversation.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
+import { noopObserver, type Observer } from "../http/observer.ts";
 import type { JobHandler } from "../jobs/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { getConversation } from "../store/repositories/conversations.ts";
 import { markHandled, unhandledInbound } from "../store/repositories/messages.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
-import type { TurnProcessor } from "./types.ts";
+import type { TurnEffects, TurnProcessor } from "./types.ts";
 
 export interface TurnJobPayload {
   conversationId: ConversationId;
@@ -20,6 +21,8 @@ export interface TurnJobDeps {
   logger: Logger;
   /** How long the AI waits for a customer to finish typing (none: answer at once). */
   burst?: BurstPolicy;
+  /** Told of each AI reply queued and each handoff, once, after the commit (default: nobody). */
+  observer?: Pick<Observer, "aiReply" | "escalation">;
   now?: () => number;
 }
 
@@ -65,14 +68,27 @@ export function createTurnJob(deps: TurnJobDeps): JobHandler<TurnJobPayload> {
     // without an answer after a Graph outage outlived the turn's retries.)
     if (aiMayAnswer(conversation.state) && newest) void markRead(newest, conversation.id);
     const apply = await deps.processor.process({ conversation, messages }, ctx.signal);
+    const done: { effects: TurnEffects | undefined } = { effects: undefined };
     ctx.commit(() => {
-      apply?.();
+      done.effects = apply?.() ?? undefined;
       markHandled(
         deps.db,
         messages.map((m) => m.id as MessageId),
         Date.now(),
       );
     });
+    // Counted after the commit, which also completed the job: a run that failed or lost its
+    // lease threw above, and a completed turn never runs again, so each reply and handoff is
+    // observed once.
+    const observer = deps.observer ?? noopObserver;
+    const { aiReply, handoff } = done.effects ?? {};
+    if (aiReply) {
+      // From the newest message: the customer's wait once they stopped writing (the burst wait
+      // and the model calls), not the time they spent typing a burst.
+      const arrived = Math.max(...messages.map((m) => m.createdAt));
+      observer.aiReply(aiReply.tier, ((deps.now ?? Date.now)() - arrived) / 1000);
+    }
+    if (handoff) observer.escalation(handoff.reason);
   };
 
   async function markRead(waMessageId: string, conversationId: number) {

@@ -173,6 +173,8 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
       media.push({ kind: mediaKind(mime), id, filename });
     }
 
+    // Set when this commit records the thread's first human reply: observed after the commit.
+    const first: { afterMs: number | null } = { afterMs: null };
     ctx.commit(() => {
       const fresh = getConversation(deps.db, conversationId);
       if (!fresh || (fresh.state !== "escalated" && fresh.state !== "agent")) {
@@ -222,6 +224,8 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
         );
       }
       for (const id of ids) linkSlackMessage(deps.db, id, p.channel, p.ts);
+      if (thread.firstHumanReplyAt === null)
+        first.afterMs = now - (fresh.handoffAt ?? thread.createdAt);
       if (fresh.state === "escalated")
         transitionConversation(deps.db, conversationId, "escalated", "agent", now);
       updateThread(
@@ -240,6 +244,8 @@ export function createRelayJob(deps: SlackDeps): JobHandler<RelayPayload> {
       );
       if (thread.status !== "in_progress") enqueueRootUpdate(deps.db, conversationId, now);
     });
+    // After the commit that completed the job (a failed or retried run never gets here twice).
+    if (first.afterMs !== null) deps.observer?.firstHumanReply(first.afterMs / 1000);
     deps.wake();
   };
 }
