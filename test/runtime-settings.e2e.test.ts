@@ -99,4 +99,52 @@ describe("runtime settings", () => {
       ],
     );
   });
+
+  it("business hours and SLA minutes from /jembatan: values with spaces, refusals, no-ops", async () => {
+    h = await startHarness({ BUSINESS_HOURS: "Mon-Fri 08:00-16:00" });
+    h.slack.addUser("U0OTHER", { name: "other" });
+    const f = slackFlow(h);
+    const command = async (text: string, user = AGENT) =>
+      (
+        (
+          await f.request(
+            slashCommand({ command: "/jembatan", text, userId: user, channelId: CHANNEL }),
+          )
+        ).body as { text: string }
+      ).text;
+
+    const listed = await command("settings");
+    expect(listed).toContain("`business.hours` = `Mon-Fri 08:00-16:00` (environment default)");
+    expect(listed).toContain("`sla.minutes` = `15` (environment default)");
+
+    expect(await command("set sla.minutes 30", "U0OTHER")).toContain("Only managers");
+    expect(await command("set sla.minutes 0")).toContain("from 1 to 1440");
+    expect(await command("set sla.minutes 2.5")).toContain("from 1 to 1440");
+    expect(await command("set business.hours Mon-Fri")).toContain("business.hours");
+    expect(await command("set business.hours Mon-Fri 17:00-09:00")).toContain(
+      "closing time must be after",
+    );
+    expect(f.rows("select * from audit_log")).toEqual([]);
+    expect(f.rows("select * from settings")).toEqual([]);
+
+    // The whole rest of the line is the value, tidied (the customer reads it).
+    expect(await command("set business.hours  sat , sun  9:00 - 13:00")).toContain(
+      "is now `Sat,Sun 09:00-13:00`",
+    );
+    expect(await command("set sla.minutes 30")).toContain("is now `30`");
+    expect(await command("set sla.minutes 030")).toContain("nothing changed");
+    expect(await command("set business.hours always")).toContain("is now `always`");
+    expect(await command("reset sla.minutes")).toContain("(environment default)");
+    expect(await command("reset sla.minutes")).toContain("nothing changed");
+    expect(f.rows("select action, old_value, new_value from audit_log order by id")).toEqual([
+      {
+        action: "business.hours",
+        old_value: "Mon-Fri 08:00-16:00",
+        new_value: "Sat,Sun 09:00-13:00",
+      },
+      { action: "sla.minutes", old_value: "15", new_value: "30" },
+      { action: "business.hours", old_value: "Sat,Sun 09:00-13:00", new_value: "always" },
+      { action: "sla.minutes", old_value: "30", new_value: "(environment default)" },
+    ]);
+  });
 });

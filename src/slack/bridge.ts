@@ -1,6 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
-import type { SlackDeps } from "./deps.ts";
+import { liveSettings, type SlackDeps } from "./deps.ts";
 import { createAnnounceJob } from "./jobs/announce.ts";
 import { createHandoffJob } from "./jobs/handoff.ts";
 import { createMarkMessageJob } from "./jobs/mark-message.ts";
@@ -14,6 +14,7 @@ import {
   registerActionListeners,
   registerCommandListeners,
   registerEventListeners,
+  registerSettingsActions,
   registerViewListeners,
 } from "./listeners/index.ts";
 import { createMirrorProcessor } from "./mirror.ts";
@@ -75,6 +76,7 @@ export function createSlackBridge(
     register(app) {
       registerEventListeners(app, listenerDeps);
       registerActionListeners(app, listenerDeps);
+      registerSettingsActions(app, listenerDeps);
       registerViewListeners(app, listenerDeps);
       registerCommandListeners(app, listenerDeps);
     },
@@ -87,7 +89,8 @@ export function createSlackBridge(
             { withinMs: deps.settings.outageReturnMs ?? 0 },
             now,
           );
-          if (sweepThreads(deps.db, deps.settings, now) + returned > 0) deps.wake();
+          // The SLA minutes in force at this sweep (a manager may have changed them).
+          if (sweepThreads(deps.db, liveSettings(deps), now) + returned > 0) deps.wake();
         } catch (err) {
           deps.logger.error({ err }, "slack sweeper failed");
         }

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationState } from "../core/conversation.ts";
 import type { ContactId, ConversationId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
+import { createSettingsReader, writeSetting } from "../store/runtime-settings.ts";
 import { contacts, conversations, slackThreads } from "../store/schema.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
-import type { SlackSettings } from "./deps.ts";
+import { liveSettings, type SlackSettings } from "./deps.ts";
 import { sweepThreads } from "./sweeper.ts";
 
 const min = 60_000;
@@ -417,5 +418,48 @@ describe("sweepThreads: redrawing the root's window", () => {
     expect(sweepThreads(db, rootOnly, t0 + 11 * min)).toBe(1);
     expect(sweepThreads(db, rootOnly, t0 + 12 * min)).toBe(0);
     expect(rootJobs()).toHaveLength(1);
+  });
+});
+
+describe("sweepThreads with the runtime settings in force (liveSettings)", () => {
+  it("reminds after the SLA minutes a manager set, read at each sweep", () => {
+    seedThread();
+    const reader = createSettingsReader(
+      db,
+      {
+        confidenceThreshold: 0.6,
+        models: { fast: "a", smart: "b" },
+        businessHoursText: null,
+        slaMinutes: 15,
+      },
+      { modelChoices: ["a", "b"], utcOffsetMinutes: 0 },
+    );
+    const deps = { settings, runtimeSettings: reader };
+    expect(sweepThreads(db, liveSettings(deps), t0 + 6 * min)).toBe(0);
+    writeSetting(db, "sla.minutes", "5", t0);
+    expect(liveSettings(deps).sla).toEqual({ ...settings.sla, firstReminderMs: 5 * min });
+    expect(sweepThreads(db, liveSettings(deps), t0 + 6 * min)).toBe(1);
+    // Without runtime settings (some tests), the environment's settings as they are.
+    expect(liveSettings({ settings })).toBe(settings);
+  });
+
+  it("lays the opening hours in force over the environment's", () => {
+    const reader = createSettingsReader(
+      db,
+      {
+        confidenceThreshold: 0.6,
+        models: { fast: "a", smart: "b" },
+        businessHoursText: "Mon-Fri 09:00-17:00",
+        slaMinutes: 15,
+      },
+      { modelChoices: ["a", "b"], utcOffsetMinutes: 420 },
+    );
+    const deps = { settings, runtimeSettings: reader };
+    expect(liveSettings(deps)).toMatchObject({
+      businessHours: { days: [1, 2, 3, 4, 5], openMinute: 540, utcOffsetMinutes: 420 },
+      businessHoursText: "Mon-Fri 09:00-17:00",
+    });
+    writeSetting(db, "business.hours", "always", t0);
+    expect(liveSettings(deps)).toMatchObject({ businessHours: null, businessHoursText: null });
   });
 });

@@ -1,8 +1,9 @@
 import {
+  type AllRuntimeSettings,
   type EffectiveSetting,
   effectiveSettings,
+  type RuntimeDefaults,
   type RuntimeSettingKey,
-  type RuntimeSettings,
   type SettingRules,
 } from "../core/runtime-settings.ts";
 import type { Db } from "./db.ts";
@@ -33,12 +34,24 @@ export function writeSetting(
     ).run(key, value, at);
 }
 
-/** Reads the settings in force (one small query): for every turn, the Home tab and `/jembatan`. */
+/** The settings in force, read from the database on every call. */
+export interface SettingsReader {
+  /** The values: the AI's on every turn, the Slack side's at each handoff and sweep. */
+  values(): AllRuntimeSettings;
+  /** Each key's value and where it comes from, for the Home tab, the modal and `/jembatan`. */
+  list(): EffectiveSetting[];
+  rules: SettingRules;
+}
+
+/**
+ * Reads the settings in force (one small query per call, no cache): a manager's change applies
+ * to the next turn, handoff or sweep without a restart, in this process or another one.
+ */
 export function createSettingsReader(
   db: Db,
-  defaults: RuntimeSettings,
+  defaults: RuntimeDefaults,
   rules: SettingRules,
-): { values(): RuntimeSettings; list(): EffectiveSetting[]; rules: SettingRules } {
+): SettingsReader {
   return {
     values: () => effectiveSettings(defaults, storedSettings(db), rules).values,
     list: () => effectiveSettings(defaults, storedSettings(db), rules).list,

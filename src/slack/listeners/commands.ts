@@ -8,7 +8,7 @@ import { listStoredTemplates } from "../template-create.ts";
 import type { ListenerDeps } from "./context.ts";
 
 const HELP =
-  "Usage: `/jembatan status` · `/jembatan ai on|off` · `/jembatan settings` · `/jembatan set <key> <value>` · `/jembatan reset <key>` · `/jembatan templates` · `/jembatan template new`";
+  "Usage: `/jembatan status` · `/jembatan ai on|off` · `/jembatan settings` · `/jembatan set <key> <value>` · `/jembatan reset <key>` · `/jembatan templates` · `/jembatan template new` (managers also change the settings with *Settings* in the Home tab)";
 
 /** `/jembatan status | ai on | ai off`: the kill switch without a deploy. */
 export function registerCommandListeners(app: App, deps: ListenerDeps): void {
@@ -19,19 +19,19 @@ export function registerCommandListeners(app: App, deps: ListenerDeps): void {
       await ack({ response_type: "ephemeral", text: settingsText(list) });
       return;
     }
-    if (
-      (words[0] === "set" && words.length === 3) ||
-      (words[0] === "reset" && words.length === 2)
-    ) {
+    if ((words[0] === "set" && words.length >= 3) || (words[0] === "reset" && words.length === 2)) {
       if (!(await deps.isManager(command.user_id))) {
         await ack({ response_type: "ephemeral", text: MANAGERS_ONLY });
         return;
       }
+      // The value is everything after the key, as typed: opening hours have spaces
+      // ("Mon-Fri 09:00-17:00") and are shown to customers with their capitals.
+      const value = command.text.trim().replace(/^\S+\s+\S+\s+/, "");
       const text = changeSetting(
         deps,
         command.user_id,
         words[1]!,
-        words[0] === "set" ? words[2]! : null,
+        words[0] === "set" ? value : null,
       );
       await ack({ response_type: "ephemeral", text });
       deps.wake();

@@ -12,15 +12,59 @@ import {
   threadNotice,
   type ViewStateValues,
 } from "../blocks/index.ts";
+import {
+  parseSettingsModalMetadata,
+  parseSettingsSubmission,
+  SETTINGS_MODAL,
+} from "../blocks/settings-modal.ts";
 import { customerOptedOut, sendTemplate, TEMPLATE_OPTED_OUT_MESSAGE } from "../controls.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
 import { MANAGERS_ONLY } from "../roles.ts";
+import { saveSettingsForm } from "../runtime-settings.ts";
 import { submitTemplate } from "../template-create.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
+import { publishHome } from "./home.ts";
 
-/** The Send template and New template modals' submissions. */
+/** The Send template, New template and Settings modals' submissions. */
 export function registerViewListeners(app: App, deps: ListenerDeps): void {
+  // Settings: refused for non-managers (nothing changes, nothing recorded); a bad value is shown
+  // under its field and nothing is stored; else the changed fields are stored, audited and
+  // announced, and the manager's Home tab shows the new values.
+  app.view(SETTINGS_MODAL.callbackId, async ({ ack, body, view, client }) => {
+    if (!(await deps.isManager(body.user.id))) {
+      deps.logger.warn({ by: body.user.id }, "settings change refused: not a manager");
+      await ack({
+        response_action: "errors",
+        errors: { [SETTINGS_MODAL.aiBlockId]: MANAGERS_ONLY },
+      });
+      return;
+    }
+    const result = saveSettingsForm(
+      deps,
+      body.user.id,
+      parseSettingsSubmission(view.state.values as ViewStateValues),
+      parseSettingsModalMetadata(view.private_metadata),
+    );
+    if (!result.ok) {
+      const errors = Object.fromEntries(
+        Object.entries(result.errors).map(([blockId, message]) => [
+          blockId,
+          message.slice(0, 2000),
+        ]),
+      );
+      await ack({ response_action: "errors", errors });
+      return;
+    }
+    await ack();
+    if (result.changed.length > 0) {
+      deps.logger.warn({ by: body.user.id, changed: result.changed }, "settings changed in Slack");
+      deps.wake();
+    }
+    // The Home tab shows the new values and where they come from.
+    await publishHome(deps, client, body.user.id);
+  });
+
   app.view(TEMPLATE_CREATE_MODAL.callbackId, async ({ ack, body, view }) => {
     if (!(await deps.isManager(body.user.id))) {
       await ack({ response_action: "errors", errors: { name: MANAGERS_ONLY } });
