@@ -1,6 +1,7 @@
 import type { JobOutcome } from "../jobs/types.ts";
 import { PermanentJobError } from "../jobs/types.ts";
 import type { Logger } from "../logger.ts";
+import { DEFAULT_ALERT_COOLDOWN_MS, slackConfigAlerts } from "./alerts.ts";
 import type { SlackDeps } from "./deps.ts";
 import { classifySlackError } from "./web.ts";
 
@@ -13,19 +14,27 @@ export type SlackCallResult<T> = { ok: true; value: T | null } | { ok: false; ou
  * configuration errors (invalid_auth, channel_not_found, not_in_channel, ...) are logged at error
  * level and the job is rescheduled, keeping the message until an operator fixes the setup;
  * harmless errors (already_reacted) count as success; anything else fails the job for good.
+ *
+ * With `deps.db`, a configuration error also raises an operator alert in the alert channel
+ * naming the error and `channel` (the channel the call is about, when the caller says), and the
+ * next success of the same kind posts "recovered" (`slackConfigAlerts`).
  */
 export async function slackCall<T>(
-  deps: Pick<SlackDeps, "settings">,
+  deps: Pick<SlackDeps, "settings"> & Partial<Pick<SlackDeps, "db" | "now">>,
   log: Logger,
   what: string,
   fn: () => Promise<T>,
+  channel: string | null = null,
 ): Promise<SlackCallResult<T>> {
   try {
-    return { ok: true, value: await fn() };
+    const value = await fn();
+    configAlert(deps, log, (a, now) => a.succeeded(what, channel, now));
+    return { ok: true, value };
   } catch (err) {
     const failure = classifySlackError(err);
     switch (failure.kind) {
       case "harmless":
+        configAlert(deps, log, (a, now) => a.succeeded(what, channel, now));
         return { ok: true, value: null };
       case "retry":
         throw Object.assign(new Error(`${what}: ${failure.message}`), {
@@ -37,6 +46,7 @@ export async function slackCall<T>(
           { slackError: failure.error, alert: "operator" },
           `${what}: Slack refused the call (${failure.error}); fix the app setup (token, scopes, channel membership). The message is kept and retried.`,
         );
+        configAlert(deps, log, (a, now) => a.failed(what, failure.error, channel, now));
         return {
           ok: false,
           outcome: {
@@ -48,5 +58,26 @@ export async function slackCall<T>(
       case "permanent":
         throw new PermanentJobError(`${what}: ${failure.message}`);
     }
+  }
+}
+
+/**
+ * Applies a Slack configuration alert when the caller gave a database. An alert is a courtesy to
+ * the operators: failing to record it (a locked database) is logged, never the call's failure.
+ */
+function configAlert(
+  deps: Pick<SlackDeps, "settings"> & Partial<Pick<SlackDeps, "db" | "now">>,
+  log: Logger,
+  fn: (alerts: ReturnType<typeof slackConfigAlerts>, now: number) => void,
+): void {
+  if (!deps.db) return;
+  try {
+    const alerts = slackConfigAlerts(deps.db, {
+      channel: deps.settings.alertChannel ?? deps.settings.escalationChannel,
+      cooldownMs: deps.settings.alertCooldownMs ?? DEFAULT_ALERT_COOLDOWN_MS,
+    });
+    fn(alerts, deps.now?.() ?? Date.now());
+  } catch (err) {
+    log.warn({ err }, "could not record the Slack configuration alert");
   }
 }

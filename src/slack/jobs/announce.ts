@@ -19,14 +19,21 @@ export interface SlackAnnouncePayload {
 export function createAnnounceJob(deps: SlackDeps): JobHandler<SlackAnnouncePayload> {
   return async (job) => {
     const log = lazyChild(deps.logger, { jobId: job.id });
-    const res = await slackCall(deps, log, "chat.postMessage", () =>
-      deps.web.chat.postMessage({
-        channel: job.payload.channel ?? deps.settings.escalationChannel,
-        // Bounded: a fuzzed or hostile value inside (a template name) must not make Slack
-        // refuse the post for good (msg_too_long).
-        text: truncateMrkdwn(job.payload.text, 3000),
-        unfurl_links: false,
-      }),
+    const channel = job.payload.channel ?? deps.settings.escalationChannel;
+    // The channel is named so that a refused alert channel raises no alert about itself.
+    const res = await slackCall(
+      deps,
+      log,
+      "chat.postMessage",
+      () =>
+        deps.web.chat.postMessage({
+          channel,
+          // Bounded: a fuzzed or hostile value inside (a template name) must not make Slack
+          // refuse the post for good (msg_too_long).
+          text: truncateMrkdwn(job.payload.text, 3000),
+          unfurl_links: false,
+        }),
+      channel,
     );
     if (!res.ok) return res.outcome;
   };

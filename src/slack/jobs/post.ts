@@ -27,23 +27,32 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
     // A retry may follow a post whose answer was lost: look for it before posting again.
     let ts: string | null | undefined = null;
     if (job.attempt > 1) {
-      const found = await slackCall(deps, log, "conversations.replies", () =>
-        findJobPost(deps.web, where, job.id),
+      const found = await slackCall(
+        deps,
+        log,
+        "conversations.replies",
+        () => findJobPost(deps.web, where, job.id),
+        thread.channel,
       );
       if (!found.ok) return found.outcome;
       ts = found.value;
       if (ts) log.info({ ts }, "found this job's earlier post in the thread; not posting again");
     }
     if (!ts) {
-      const res = await slackCall(deps, log, "chat.postMessage", () =>
-        deps.web.chat.postMessage({
-          channel: thread.channel,
-          thread_ts: where.threadTs,
-          text: p.text,
-          ...(p.blocks ? { blocks: p.blocks as KnownBlock[] } : {}),
-          unfurl_links: false,
-          metadata: jobPostMetadata(job.id),
-        }),
+      const res = await slackCall(
+        deps,
+        log,
+        "chat.postMessage",
+        () =>
+          deps.web.chat.postMessage({
+            channel: thread.channel,
+            thread_ts: where.threadTs,
+            text: p.text,
+            ...(p.blocks ? { blocks: p.blocks as KnownBlock[] } : {}),
+            unfurl_links: false,
+            metadata: jobPostMetadata(job.id),
+          }),
+        thread.channel,
       );
       if (!res.ok) return res.outcome;
       ts = res.value?.ts;

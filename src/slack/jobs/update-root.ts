@@ -21,13 +21,18 @@ export function createUpdateRootJob(
       jobId: job.id,
       conversationId: job.payload.conversationId,
     });
-    const res = await slackCall(deps, log, "chat.update (root)", () =>
-      deps.web.chat.update({
-        channel: root.thread.channel,
-        ts: root.thread.rootTs!,
-        text: root.message.text,
-        blocks: root.message.blocks as KnownBlock[],
-      }),
+    const res = await slackCall(
+      deps,
+      log,
+      "chat.update (root)",
+      () =>
+        deps.web.chat.update({
+          channel: root.thread.channel,
+          ts: root.thread.rootTs!,
+          text: root.message.text,
+          blocks: root.message.blocks as KnownBlock[],
+        }),
+      root.thread.channel,
     );
     if (!res.ok) return res.outcome;
     ctx.commit(() =>
