@@ -5,19 +5,21 @@ import { parseArgs } from "node:util";
 import type { Registry } from "prom-client";
 import { createMetrics } from "../src/http/metrics.ts";
 import { homeView } from "../src/slack/blocks/home.ts";
+import type { HomeState } from "../src/slack/home/state.ts";
 import { homeInput } from "../src/slack/stats.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
 import { generatedHistory, type HistorySize } from "./home/generate.ts";
 
 /**
- * The cost of the managers' Home tab (`homeInput` + `homeView`) and of the `/metrics` text, on a
+ * The cost of the managers' Home tab (`homeInput` + `homeView`: the default view, today, and the
+ * 30-day view) and of the `/metrics` text, on a
  * generated history at a base size and at twice that history (same daily volume, twice the
  * days): the figures must stay flat as history grows.
  *
  *   npm run bench:home [-- --json] [--conversations N] [--messages N] [--days N] [--runs N]
  *     [--seed N] [--timezone MINUTES]
  *
- * `--json` prints one line (`home_ms_median`, `metrics_ms_median` at the base size,
+ * `--json` prints one line (`home_ms_median`, `home_30d_ms_median`, `metrics_ms_median` at the base size,
  * `ratio_200k_100k`: the Home tab's median at twice the history over the base one); progress goes
  * to stderr. `--timezone` is the business's UTC offset in minutes (default +07:00), which decides
  * "today".
@@ -51,7 +53,6 @@ const tzMinutes = Number(args.timezone);
 if (!Number.isInteger(tzMinutes) || Math.abs(tzMinutes) > 14 * 60) {
   throw new Error("--timezone must be a UTC offset in minutes, e.g. 420");
 }
-const tzMs = tzMinutes * 60_000;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line: string) => {
   if (!args.json) console.log(line);
@@ -80,27 +81,41 @@ interface Subject {
   anchor: number;
   registry: Registry;
   home: number[];
+  home30: number[];
   metrics: number[];
 }
+
+const THIRTY_DAYS: HomeState = { range: "30d", filter: "all", page: 0 };
 
 function open(size: HistorySize): Subject {
   const { path, anchor } = generatedHistory(root, size, log);
   // Opening applies the service's pending migrations, as a deploy would.
   const db = openDatabase(path);
-  return { db, anchor, registry: createMetrics(db), home: [], metrics: [] };
+  return { db, anchor, registry: createMetrics(db), home: [], home30: [], metrics: [] };
 }
 
-/** One Home tab build (figures and view) and one `/metrics` text build, timed. */
+/** The Home tab as a manager sees it, in one state (default: today, all, first page). */
+const home = (s: Subject, state?: HomeState) =>
+  homeView(homeInput(s.db, s.anchor, { utcOffsetMinutes: tzMinutes, slaMinutes: 15, state }), {
+    manager: true,
+  });
+
+/** One Home tab build (default view, then the 30-day view) and one `/metrics` text, timed. */
 async function once(s: Subject, record: boolean): Promise<void> {
   const t0 = performance.now();
-  const view = homeView(homeInput(s.db, s.anchor, tzMs));
+  const view = home(s);
   const t1 = performance.now();
-  const text = await s.registry.metrics();
+  const view30 = home(s, THIRTY_DAYS);
   const t2 = performance.now();
-  if (view.blocks.length === 0 || text.length === 0) throw new Error("empty output");
+  const text = await s.registry.metrics();
+  const t3 = performance.now();
+  if (view.blocks.length === 0 || view30.blocks.length === 0 || text.length === 0) {
+    throw new Error("empty output");
+  }
   if (record) {
     s.home.push(t1 - t0);
-    s.metrics.push(t2 - t1);
+    s.home30.push(t2 - t1);
+    s.metrics.push(t3 - t2);
   }
 }
 
@@ -119,8 +134,13 @@ for (let i = 0; i < runs + 2; i++) {
   for (const s of order) await once(s, i >= 2);
 }
 for (const s of [smallSubject, largeSubject]) s.db.$client.close();
-const small = { home: timing(smallSubject.home), metrics: timing(smallSubject.metrics) };
-const large = { home: timing(largeSubject.home), metrics: timing(largeSubject.metrics) };
+const summary = (s: Subject) => ({
+  home: timing(s.home),
+  home30: timing(s.home30),
+  metrics: timing(s.metrics),
+});
+const small = summary(smallSubject);
+const large = summary(largeSubject);
 const ratio = Math.round((large.home.median / small.home.median) * 100) / 100;
 const metricsRatio = Math.round((large.metrics.median / small.metrics.median) * 100) / 100;
 
@@ -134,6 +154,10 @@ if (args.json) {
       home_ms_min: small.home.min,
       home_ms_median: small.home.median,
       home_ms_max: small.home.max,
+      home_30d_ms_min: small.home30.min,
+      home_30d_ms_median: small.home30.median,
+      home_30d_ms_max: small.home30.max,
+      home_30d_ms_median_200k: large.home30.median,
       metrics_ms_min: small.metrics.min,
       metrics_ms_median: small.metrics.median,
       metrics_ms_max: small.metrics.max,
@@ -156,6 +180,7 @@ if (args.json) {
       `${size.conversations} conversations / ${size.messages} messages over ${size.days} days (${runs} runs):`,
     );
     console.log(row("Home tab", r.home));
+    console.log(row("  30 days", r.home30));
     console.log(row("/metrics", r.metrics));
   }
   console.log(

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigError,
   loadAiConfig,
+  loadBusinessUtcOffset,
   loadConfig,
   loadDatabasePath,
   loadLogLevel,
@@ -320,5 +321,57 @@ describe("loadLogLevel", () => {
     expect(loadLogLevel({}, "warn")).toBe("warn");
     expect(loadLogLevel({ LOG_LEVEL: "debug" }, "warn")).toBe("debug");
     expect(() => loadLogLevel({ LOG_LEVEL: "loud" }, "warn")).toThrow(/LOG_LEVEL: must be one of/);
+  });
+});
+
+// METRICS_TOKEN and the business day for operator commands (metrics helper).
+describe("METRICS_TOKEN and BUSINESS_UTC_OFFSET alone", () => {
+  it("leaves /metrics open when unset or empty, and keeps a good token", () => {
+    expect(loadConfig(minimal).metricsToken).toBeNull();
+    expect(loadConfig({ ...minimal, METRICS_TOKEN: "" }).metricsToken).toBeNull();
+    expect(loadConfig({ ...minimal, METRICS_TOKEN: "0123456789abcdef" }).metricsToken).toBe(
+      "0123456789abcdef",
+    );
+  });
+
+  it("refuses a short token or one with spaces, without echoing it", () => {
+    for (const bad of ["short", "0123456789 abcdef", " 0123456789abcdef"]) {
+      const list = problems({ ...minimal, METRICS_TOKEN: bad }).join("\n");
+      expect(list).toContain("METRICS_TOKEN: must be at least 16 characters without spaces");
+      expect(list).not.toContain(bad.trim());
+    }
+  });
+
+  it("reads BUSINESS_UTC_OFFSET alone, with the service's default", () => {
+    expect(loadBusinessUtcOffset({})).toBe(420);
+    expect(loadBusinessUtcOffset({ BUSINESS_UTC_OFFSET: "-05:30" })).toBe(-330);
+    expect(loadBusinessUtcOffset({ BUSINESS_UTC_OFFSET: "+00:00" })).toBe(0);
+    expect(loadConfig(minimal).business.utcOffsetMinutes).toBe(loadBusinessUtcOffset({}));
+    expect(() => loadBusinessUtcOffset({ BUSINESS_UTC_OFFSET: "7" })).toThrow(ConfigError);
+  });
+});
+
+// Rate alerts (full-alerts helper).
+describe("rate alert settings", () => {
+  it("has the documented defaults, takes 0 as off and names a bad value", () => {
+    expect(loadConfig(minimal).slack.alertRates).toEqual({
+      sendErrorRate: 0.2,
+      modelErrorRate: 0.3,
+      aiP95Ms: 15_000,
+      escalationRate: 0.5,
+      minVolume: 10,
+      windowMinutes: 15,
+    });
+    const off = loadConfig({ ...minimal, ALERT_SEND_ERROR_RATE: "0", ALERT_AI_P95_MS: "0" });
+    expect(off.slack.alertRates).toMatchObject({ sendErrorRate: 0, aiP95Ms: 0 });
+    const bad = problems({
+      ...minimal,
+      ALERT_SEND_ERROR_RATE: "20",
+      ALERT_MIN_VOLUME: "0",
+      ALERT_WINDOW_MINUTES: "abc",
+    }).join(" ");
+    expect(bad).toContain("ALERT_SEND_ERROR_RATE");
+    expect(bad).toContain("ALERT_MIN_VOLUME");
+    expect(bad).toContain("ALERT_WINDOW_MINUTES");
   });
 });

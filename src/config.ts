@@ -54,6 +54,14 @@ export const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default("db/jembatan.sqlite")),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default("info")),
+  // Guarding /metrics: long enough not to be guessed, no spaces (it travels in a header).
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\S{16,}$/, "must be at least 16 characters without spaces")
+      .optional(),
+  ),
 
   WHATSAPP_APP_SECRET: str(),
   WHATSAPP_VERIFY_TOKEN: str(),
@@ -110,6 +118,13 @@ export const envSchema = z.object({
   ),
   SLACK_ALERT_CHANNEL: optStr(),
   ALERT_COOLDOWN_MINUTES: int(30, 1, 24 * 60),
+  // Rate alerts (src/core/alert-rules.ts); 0 turns one off.
+  ALERT_SEND_ERROR_RATE: num(0.2, 0, 1),
+  ALERT_MODEL_ERROR_RATE: num(0.3, 0, 1),
+  ALERT_AI_P95_MS: int(15_000, 0, 10 * 60_000),
+  ALERT_ESCALATION_RATE: num(0.5, 0, 1),
+  ALERT_MIN_VOLUME: int(10, 1, 1_000_000),
+  ALERT_WINDOW_MINUTES: int(15, 1, 24 * 60),
   SLACK_NOTE_PREFIX: text("note:"),
   SLACK_REPLY_SIGNATURE: text(""),
   SLACK_SLA_MINUTES: int(15, 1, 24 * 60),
@@ -131,6 +146,8 @@ export const envSchema = z.object({
       .regex(/^[+-]\d{2}:\d{2}$/, "must look like +07:00")
       .default("+07:00"),
   ),
+  // CSAT: a one-tap rating asked when a conversation a person handled is closed.
+  CSAT_SURVEY: z.preprocess(emptyToUndefined, z.enum(["on", "off"]).default("on")),
 
   ANTHROPIC_API_KEY: optStr(),
   ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
@@ -178,6 +195,8 @@ export interface Config {
   port: number;
   databasePath: string;
   logLevel: (typeof logLevels)[number];
+  /** METRICS_TOKEN: `/metrics` wants `Authorization: Bearer <token>`; null: open. */
+  metricsToken: string | null;
   whatsapp: {
     appSecret: string;
     verifyToken: string;
@@ -209,6 +228,19 @@ export interface Config {
     alertChannel: string;
     /** A continuing alert is repeated at most this often. */
     alertCooldownMinutes: number;
+    /**
+     * Rate alerts: error shares (0..1) of sends and model calls, the answer calls' p95 (ms) and the
+     * escalation share over the last hour; 0 = off. Judged on at least `minVolume` items over the
+     * last `windowMinutes` (the escalation rate: the last hour).
+     */
+    alertRates: {
+      sendErrorRate: number;
+      modelErrorRate: number;
+      aiP95Ms: number;
+      escalationRate: number;
+      minVolume: number;
+      windowMinutes: number;
+    };
     /** Both set: Bolt skips `auth.test` at start. */
     botId: string | null;
     botUserId: string | null;
@@ -223,6 +255,8 @@ export interface Config {
   };
   bridge: { id: string; en: string; closedId: string; closedEn: string };
   business: { hours: BusinessHours | null; hoursText: string | null; utcOffsetMinutes: number };
+  /** CSAT_SURVEY: ask the customer for a one-tap rating when a person's conversation is closed. */
+  csatSurvey: boolean;
   anthropic: {
     apiKey: string | null;
     baseUrl: string | null;
@@ -398,6 +432,7 @@ function toConfig(e: Env): Config {
     port: e.PORT,
     databasePath: e.DATABASE_PATH,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     whatsapp: {
       appSecret: e.WHATSAPP_APP_SECRET,
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
@@ -423,6 +458,14 @@ function toConfig(e: Env): Config {
       managerGroup: e.SLACK_MANAGER_GROUP ?? null,
       alertChannel: e.SLACK_ALERT_CHANNEL ?? e.SLACK_ESCALATION_CHANNEL,
       alertCooldownMinutes: e.ALERT_COOLDOWN_MINUTES,
+      alertRates: {
+        sendErrorRate: e.ALERT_SEND_ERROR_RATE,
+        modelErrorRate: e.ALERT_MODEL_ERROR_RATE,
+        aiP95Ms: e.ALERT_AI_P95_MS,
+        escalationRate: e.ALERT_ESCALATION_RATE,
+        minVolume: e.ALERT_MIN_VOLUME,
+        windowMinutes: e.ALERT_WINDOW_MINUTES,
+      },
       botId: e.SLACK_BOT_ID ?? null,
       botUserId: e.SLACK_BOT_USER_ID ?? null,
       routing: e.SLACK_ROUTING,
@@ -450,6 +493,7 @@ function toConfig(e: Env): Config {
       // Partial parses (loadAiConfig) leave these undefined.
       utcOffsetMinutes: utcOffsetMinutes(e.BUSINESS_UTC_OFFSET ?? "+00:00"),
     },
+    csatSurvey: e.CSAT_SURVEY === "on",
     anthropic: {
       apiKey: e.ANTHROPIC_API_KEY ?? null,
       baseUrl: e.ANTHROPIC_BASE_URL ?? null,
@@ -568,6 +612,16 @@ export function loadLogLevel(
   const parsed = envSchema.pick({ LOG_LEVEL: true }).safeParse(env);
   if (!parsed.success) throw new ConfigError([`LOG_LEVEL: must be one of ${logLevels.join(", ")}`]);
   return parsed.data.LOG_LEVEL;
+}
+
+/**
+ * `BUSINESS_UTC_OFFSET` alone, in minutes, for operator commands (`npm run ai -- status`) whose
+ * "today" must be the business day of the Home tab and `/metrics`; a ConfigError when invalid.
+ */
+export function loadBusinessUtcOffset(env: Readonly<Record<string, string | undefined>>): number {
+  const parsed = envSchema.pick({ BUSINESS_UTC_OFFSET: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(["BUSINESS_UTC_OFFSET: must look like +07:00"]);
+  return utcOffsetMinutes(parsed.data.BUSINESS_UTC_OFFSET);
 }
 
 /** Reads `.env` in the working directory into the process environment when present. */

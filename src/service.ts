@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
-import { HANDOFF_JOB, requestHandoff } from "./ai/handoff.ts";
+import { HANDOFF_JOB, requestHandoff, whenHandoffCommitted } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
 import type { Transcriber } from "./ai/media.ts";
 import { PRICES } from "./ai/pricing.ts";
@@ -12,21 +12,25 @@ import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
 import type { ConversationId, MessageId } from "./core/ids.ts";
 import { type AppEnv, createHttpApp } from "./http/app.ts";
+import { createMetrics } from "./http/metrics.ts";
+import { createObserver } from "./http/observer.ts";
 import { enqueueJob } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { ClaimedJob, JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
 import { createSendJob, sendJobDeadHandler } from "./outbound/send-job.ts";
-import { clearAlert, raiseAlert } from "./slack/alerts.ts";
+import { clearAlert, type RateAlertSettings, raiseAlert, startRateAlerts } from "./slack/alerts.ts";
 import { createSlackApp } from "./slack/app.ts";
 import { createSlackBridge } from "./slack/bridge.ts";
+import { takeCsatTap } from "./slack/csat.ts";
 import { notifyFailure, onStatusApplied } from "./slack/delivery.ts";
 import type { SlackDeps, SlackSettings } from "./slack/deps.ts";
 import { enqueueThreadPost } from "./slack/enqueue.ts";
 import { hasThread, showEvent } from "./slack/events.ts";
+import { createHandoffSummaryJob, HANDOFF_SUMMARY_JOB } from "./slack/jobs/handoff-summary.ts";
 import { notifyOptOutChange } from "./slack/opt-out.ts";
 import { threadForConversation } from "./slack/store.ts";
-import { announceTemplateStatus } from "./slack/template-status.ts";
+import { templateStatusHandler } from "./slack/template-status.ts";
 import { createJobWebClient } from "./slack/web.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { startPruningTimer } from "./store/pruning.ts";
@@ -82,6 +86,10 @@ export async function startService(
   const db = openDatabase(config.databasePath, {
     warn: (fields, msg) => logger.warn({ component: "store", ...fields }, msg),
   });
+  // /metrics: gauges read from the database with the business day, plus the latency histograms
+  // and escalation counter the jobs and routes below feed through `observer`.
+  const metricsRegistry = createMetrics(db, { utcOffsetMinutes: config.business.utcOffsetMinutes });
+  const observer = createObserver(metricsRegistry);
   const graph = createGraphClient({
     baseUrl: config.whatsapp.graphUrl,
     version: config.whatsapp.graphVersion,
@@ -116,16 +124,22 @@ export async function startService(
     channel: config.slack.alertChannel,
     cooldownMs: config.slack.alertCooldownMinutes * 60_000,
   };
-  // Threshold and model ids: the environment's defaults, overridden by managers from Slack.
+  // Threshold, model ids, opening hours and SLA minutes: the environment's defaults, overridden
+  // by managers from Slack.
   const defaults = {
     confidenceThreshold: config.ai.confidenceThreshold,
     models: { fast: config.anthropic.modelFast, smart: config.anthropic.modelSmart },
+    businessHoursText: config.business.hoursText,
+    slaMinutes: config.slack.sla.firstMinutes,
   };
   const runtimeSettings = createSettingsReader(db, defaults, {
     modelChoices: config.anthropic.modelChoices ?? [
       ...new Set([defaults.models.fast, defaults.models.smart, ...Object.keys(PRICES)]),
     ],
+    utcOffsetMinutes: config.business.utcOffsetMinutes,
   });
+  // Shared with the handoff summaries: an open circuit spares them the failing model too.
+  const fastBreaker = breaker();
   const responder = createResponder({
     runtime: runtimeSettings.values,
     db,
@@ -133,7 +147,7 @@ export async function startService(
     model,
     business,
     kb,
-    breakers: { fast: breaker(), smart: breaker() },
+    breakers: { fast: fastBreaker, smart: breaker() },
     settings: {
       models: { fast: config.anthropic.modelFast, smart: config.anthropic.modelSmart },
       confidenceThreshold: config.ai.confidenceThreshold,
@@ -141,6 +155,8 @@ export async function startService(
       answerCacheTtlMs: config.ai.answerCacheTtlMs,
       rateLimitPerMinute: config.ai.rateLimitPerMinute,
       dailyTokenBudget: config.ai.dailyTokenBudget,
+      // The token budget's day is the business day, as on the Home tab and in /metrics.
+      utcOffsetMinutes: config.business.utcOffsetMinutes,
     },
     transcriber: overrides.transcriber ?? null,
     logger: aiLogger,
@@ -160,6 +176,7 @@ export async function startService(
     runtimeSettings,
     wake,
     now: Date.now,
+    observer,
   };
   const bridge = createSlackBridge(slackDeps, {
     timezoneOffsetMinutes: config.business.utcOffsetMinutes,
@@ -189,12 +206,24 @@ export async function startService(
   const turnLogger = logger.child({ component: "turn" });
   const handlers: Record<string, JobHandler<never>> = {
     ...bridge.jobs,
+    [HANDOFF_SUMMARY_JOB]: createHandoffSummaryJob({
+      db,
+      model,
+      breaker: fastBreaker,
+      fastModel: () => runtimeSettings.values().models.fast,
+      dailyTokenBudget: config.ai.dailyTokenBudget,
+      utcOffsetMinutes: config.business.utcOffsetMinutes,
+      logger: slackLogger,
+      now: Date.now,
+      wake,
+    }),
     turn: createTurnJob({
       db,
       graph,
       processor: routeTurns({ bot: overrides.processor ?? responder, human: bridge.mirror }),
       logger: turnLogger,
       burst: { burstMs: config.jobs.burstMs, maxBurstMs: config.jobs.burstMs * 4 },
+      observer,
     }),
     send: createSendJob({
       ...sendDeps,
@@ -243,10 +272,10 @@ export async function startService(
       turn: createTurnDeadHandler({
         db,
         logger: turnLogger,
-        handOff: (t) =>
-          requestHandoff(db, {
+        handOff: (t) => {
+          const payload = {
             conversationId: t.conversation.id as ConversationId,
-            reason: "model_unavailable",
+            reason: "model_unavailable" as const,
             detail: `the automatic answer failed for longer than the retry budget: ${t.error}`,
             confidence: null,
             summary: null,
@@ -254,7 +283,12 @@ export async function startService(
             language: t.language,
             customerNotified: false,
             at: t.at,
-          }),
+          };
+          const handed = requestHandoff(db, payload);
+          // Inside the death transaction: counted only once it has committed.
+          if (handed) whenHandoffCommitted(db, payload, () => observer.escalation(payload.reason));
+          return handed;
+        },
         notifyThread: (conversationId, text) => {
           if (!threadForConversation(db, conversationId)?.rootTs) return false;
           enqueueThreadPost(db, { conversationId, text });
@@ -273,6 +307,9 @@ export async function startService(
     logger,
     db,
     draining: () => draining,
+    metrics: metricsRegistry,
+    metricsToken: config.metricsToken,
+    observer,
     mounts: {
       "/webhooks/whatsapp": createWhatsAppRoutes({
         db,
@@ -285,13 +322,17 @@ export async function startService(
           groupMessages: config.whatsapp.groupMessages,
           hasThread,
           onEvent: showEvent,
-          onTemplateStatus: announceTemplateStatus,
+          // Announced in the escalation channel; rejected/paused/disabled also alert operators.
+          onTemplateStatus: templateStatusHandler(alertSettings),
+          // CSAT: a tap on a survey button is a rating, not a new question.
+          intercept: takeCsatTap,
         },
         onIngested: (r) => {
           if (
             r.nextTurnAt !== null ||
             r.statuses.applied + r.statuses.unknown_message > 0 ||
-            r.events > 0
+            r.events > 0 ||
+            r.intercepted > 0
           )
             jobRunner.wake(r.nextTurnAt ?? Date.now());
         },
@@ -316,6 +357,15 @@ export async function startService(
   const { server, port } = listening;
   jobRunner.start();
   const stopSweeper = bridge.startSweeper(config.slack.sweepSeconds * 1000);
+  // Rate alerts (send and model errors, answer p95, escalations): evaluated every minute.
+  const stopRateAlerts = startRateAlerts({
+    db,
+    settings: alertSettings,
+    rates: rateAlertSettings(config),
+    intervalMs: 60_000,
+    logger: logger.child({ component: "alerts" }),
+    wake: () => jobRunner.wake(),
+  });
   // Data retention (RETENTION_*): shortly after start, then daily; unref'd timers.
   const retention = startRetentionTimer({
     db,
@@ -352,6 +402,7 @@ export async function startService(
     async stop(timeoutMs = config.jobs.shutdownMs) {
       draining = true;
       stopSweeper();
+      stopRateAlerts();
       await retention.stop();
       await pruning.stop();
       // Jobs first: they finish or are released while the server still answers (503 for
@@ -398,6 +449,30 @@ export function slackSettings(config: Config): SlackSettings {
     outageReturnMs: config.ai.returnAfterOutageMinutes * min,
     roles: { managers: config.slack.managers, managerGroup: config.slack.managerGroup },
     alertChannel: config.slack.alertChannel,
+    alertCooldownMs: config.slack.alertCooldownMinutes * min,
+    csatSurvey: config.csatSurvey,
+  };
+}
+
+/** The rate alerts' thresholds and windows from Config (tests evaluate them with these). */
+export function rateAlertSettings(config: Config): RateAlertSettings {
+  const r = config.slack.alertRates;
+  return {
+    thresholds: {
+      sendErrorRate: r.sendErrorRate,
+      modelErrorRate: r.modelErrorRate,
+      aiP95Ms: r.aiP95Ms,
+      escalationRate: r.escalationRate,
+      minVolume: r.minVolume,
+      windowMinutes: r.windowMinutes,
+      escalationWindowMinutes: 60,
+    },
+    windows: {
+      windowMs: r.windowMinutes * 60_000,
+      escalationWindowMs: 60 * 60_000,
+      // A send is decided within its job's retry budget of its first failure.
+      sendLookbackMs: config.jobs.retryBudgetMs,
+    },
   };
 }
 

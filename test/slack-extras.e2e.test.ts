@@ -307,8 +307,8 @@ describe("Slack media, edits, Home tab, slash commands and Return to AI", () => 
     const home = JSON.stringify(h.slack.views.get(AGENT)!.blocks);
     expect(home).toContain("Escalation rate");
     expect(home).toContain("100%");
-    expect(home).toContain("Open conversations (1)");
-    expect(home).toContain("waiting for an agent");
+    expect(home).toContain("Queue: 1 open");
+    expect(home).toContain("*⏳ Waiting for a first reply* (1)");
     expect(home).toContain("AI replies are on");
     const publishes = () => h.slack.callsTo("views.publish").length;
     expect(publishes()).toBe(1);

@@ -1,8 +1,13 @@
 import type { WebClient } from "@slack/web-api";
 import type { BusinessHours } from "../core/business-hours.ts";
 import type { RoutingRule } from "../core/channel-routing.ts";
-import type { EffectiveSetting, SettingRules } from "../core/runtime-settings.ts";
+import type {
+  BridgeRuntimeSettings,
+  EffectiveSetting,
+  SettingRules,
+} from "../core/runtime-settings.ts";
 import type { SlaPolicy } from "../core/sla.ts";
+import type { Observer } from "../http/observer.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
@@ -40,6 +45,10 @@ export interface SlackSettings {
   roles?: RoleSettings;
   /** Where control changes are announced; the escalation channel when absent. */
   alertChannel?: string;
+  /** A continuing operator alert is repeated at most this often (ALERT_COOLDOWN_MINUTES; 30 min when absent). */
+  alertCooldownMs?: number;
+  /** CSAT_SURVEY: Close asks the customer for a one-tap rating (src/slack/csat.ts); off when absent. */
+  csatSurvey?: boolean;
 }
 
 /** What the Slack jobs and listeners need. */
@@ -52,12 +61,34 @@ export interface SlackDeps {
   >;
   logger: Logger;
   settings: SlackSettings;
-  /** The threshold and model ids in force and what they may be (absent in some tests). */
+  /**
+   * The runtime settings in force (threshold, models, opening hours, SLA minutes) and what they
+   * may be, read from the database on every call; absent in some tests (then `settings` rules).
+   */
   runtimeSettings?: {
     list(): EffectiveSetting[];
+    values(): BridgeRuntimeSettings;
     rules: SettingRules;
   };
   /** Wakes the job runner after enqueueing outside a job. */
   wake: () => void;
   now: () => number;
+  /** Told of each handoff's first agent reply relayed (`/metrics`); absent: nobody. */
+  observer?: Pick<Observer, "firstHumanReply">;
+}
+
+/**
+ * The Slack settings with the runtime settings in force laid over the environment's: opening
+ * hours and the first SLA reminder as a manager set them. Called at use time (each handoff, each
+ * sweep), never kept, so a change applies without a restart.
+ */
+export function liveSettings(deps: Pick<SlackDeps, "settings" | "runtimeSettings">): SlackSettings {
+  const live = deps.runtimeSettings?.values();
+  if (!live) return deps.settings;
+  return {
+    ...deps.settings,
+    businessHours: live.businessHours,
+    businessHoursText: live.businessHoursText,
+    sla: { ...deps.settings.sla, firstReminderMs: live.slaMinutes * 60_000 },
+  };
 }

@@ -1,5 +1,13 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 import type { ConversationState } from "../core/conversation.ts";
 import type { ContactId, ConversationId, JobId, MessageId } from "../core/ids.ts";
 import type { OutboundStatus } from "../core/status.ts";
@@ -262,6 +270,8 @@ export const aiCalls = sqliteTable(
     // Covering: the cost of today and of the last 7 days sums the index without reading rows.
     index("ai_calls_created_cost_idx").on(t.createdAt, t.costUsd),
     index("ai_calls_conversation_idx").on(t.conversationId),
+    // The roll-up triggers (db/migrations/0011) ask "is this the first call of its turn".
+    index("ai_calls_turn_idx").on(t.turnMessageId).where(sql`${t.turnMessageId} IS NOT NULL`),
   ],
 );
 
@@ -330,8 +340,9 @@ export const slackThreads = sqliteTable(
     uniqueIndex("slack_threads_conversation_unique").on(t.conversationId),
     uniqueIndex("slack_threads_root_unique").on(t.channel, t.rootTs),
     index("slack_threads_status_idx").on(t.status),
-    // Covering for the Home tab's median first reply over the last 7 days.
-    index("slack_threads_created_idx").on(t.createdAt, t.firstHumanReplyAt),
+    // Covering for the Home tab's first replies, SLA breaches and per-agent figures of a range
+    // (db/migrations/0011): reads the range's threads only, never the rows.
+    index("slack_threads_created_agent_idx").on(t.createdAt, t.firstHumanReplyAt, t.agentUserId),
   ],
 );
 
@@ -396,3 +407,46 @@ export const failedSendCounts = sqliteTable("failed_send_counts", {
   code: text("code").primaryKey(),
   n: integer("n").notNull().default(0),
 });
+
+/**
+ * The Home tab's figures per UTC hour, kept by triggers on `conversations`, `messages` and
+ * `ai_calls` (db/migrations/0011) in the transaction of every write they count, so a range of
+ * 30 days sums at most 720 hours per metric instead of reading its rows. Hours (not days) so that
+ * a business day in any whole-hour UTC offset sums exactly. Metrics and keys:
+ * `conversations` (by creation hour), `escalated` (conversations with a handoff, by creation
+ * hour), `handoffs` (by handoff hour; key: the reason), `ai_calls` (key: tier; `total`: cost US$),
+ * `ai_latency` (answer calls; key: the latency bin's upper bound in ms, see
+ * src/slack/home/latency.ts), `ai_turns` (the first call of each turn), `replies` (AI replies;
+ * key: the tier that answered: fast, smart, kb, cache), `failed` (failed sends; key: error
+ * code or `none`), `messages` (key: direction).
+ */
+export const homeHourly = sqliteTable(
+  "home_hourly",
+  {
+    metric: text("metric").notNull(),
+    /** Unix ms / 3,600,000, rounded down. */
+    hour: integer("hour").notNull(),
+    key: text("key").notNull(),
+    n: integer("n").notNull().default(0),
+    total: real("total").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.hour, t.key] })],
+);
+
+/**
+ * `home_hourly` summed per UTC day (hour / 24), kept by triggers on `home_hourly` itself
+ * (db/migrations/0011), so a range of 30 days reads about 30 daily rows and the hours of its two
+ * ends instead of 720 hourly rows per metric and key.
+ */
+export const homeDaily = sqliteTable(
+  "home_daily",
+  {
+    metric: text("metric").notNull(),
+    /** Unix ms / 86,400,000, rounded down: the UTC day. */
+    day: integer("day").notNull(),
+    key: text("key").notNull(),
+    n: integer("n").notNull().default(0),
+    total: real("total").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.metric, t.day, t.key] })],
+);

@@ -3,6 +3,7 @@ import type { HandoffPayload, HandoffReason } from "../../ai/handoff.ts";
 import { isOpen } from "../../core/business-hours.ts";
 import { chooseChannel } from "../../core/channel-routing.ts";
 import { isWindowOpen } from "../../core/window.ts";
+import { enqueueJob } from "../../jobs/repository.ts";
 import type { JobHandler } from "../../jobs/types.ts";
 import { lazyChild } from "../../lazy-logger.ts";
 import { queueOutbound } from "../../outbound/queue.ts";
@@ -10,7 +11,7 @@ import { getContact } from "../../store/repositories/contacts.ts";
 import { getConversation } from "../../store/repositories/conversations.ts";
 import { escapeMrkdwn } from "../blocks/index.ts";
 import { slackCall } from "../call.ts";
-import type { SlackDeps } from "../deps.ts";
+import { liveSettings, type SlackDeps } from "../deps.ts";
 import { enqueueRootUpdate, enqueueThreadPost } from "../enqueue.ts";
 import { findJobPost, jobPostMetadata } from "../post-once.ts";
 import { buildRoot } from "../root.ts";
@@ -22,6 +23,7 @@ import {
   threadForConversation,
   updateThread,
 } from "../store.ts";
+import { HANDOFF_SUMMARY_JOB, type HandoffSummaryPayload } from "./handoff-summary.ts";
 
 /** The bridge message in the customer's language, with the expected wait or opening hours. */
 export function bridgeText(
@@ -102,7 +104,15 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
       updateThread(
         deps.db,
         thread.id,
-        { reason, confidence: p.confidence, status: "waiting", agentName: null, agentUserId: null },
+        {
+          reason,
+          confidence: p.confidence,
+          status: "waiting",
+          agentName: null,
+          agentUserId: null,
+          // A new handoff gets its own summary; until it is written, the automatic one.
+          ...(reopened ? { handoffSummary: null } : {}),
+        },
         deps.now(),
       );
     }
@@ -113,8 +123,12 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     let shown: RootShown | null = null;
     if (!rootTs && job.attempt > 1) {
       // A retry may follow a root whose answer was lost: a second root would split the thread.
-      const found = await slackCall(deps, log, "conversations.history", () =>
-        findJobPost(deps.web, { channel: thread.channel }, job.id),
+      const found = await slackCall(
+        deps,
+        log,
+        "conversations.history",
+        () => findJobPost(deps.web, { channel: thread.channel }, job.id),
+        thread.channel,
       );
       if (!found.ok) return found.outcome;
       rootTs = found.value ?? null;
@@ -123,14 +137,20 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
     if (!rootTs) {
       const root = buildRoot(deps, p.conversationId, p.summary);
       if (!root) return;
-      const res = await slackCall(deps, log, "chat.postMessage (handoff root)", () =>
-        deps.web.chat.postMessage({
-          channel: thread.channel,
-          text: root.message.text,
-          blocks: root.message.blocks as KnownBlock[],
-          unfurl_links: false,
-          metadata: jobPostMetadata(job.id),
-        }),
+      const res = await slackCall(
+        deps,
+        log,
+        "chat.postMessage (handoff root)",
+        () =>
+          deps.web.chat.postMessage({
+            channel: thread.channel,
+            text: root.message.text,
+            blocks: root.message.blocks as KnownBlock[],
+            unfurl_links: false,
+            metadata: jobPostMetadata(job.id),
+          }),
+        // Names the channel in a configuration alert (not_in_channel, ...).
+        thread.channel,
       );
       if (!res.ok) return res.outcome;
       rootTs = res.value?.ts ?? null;
@@ -156,7 +176,8 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
           {
             conversationId: p.conversationId,
             author: "system",
-            content: { kind: "text", body: bridgeText(deps.settings, language, now) },
+            // The opening hours and SLA minutes in force now (a manager may have changed them).
+            content: { kind: "text", body: bridgeText(liveSettings(deps), language, now) },
           },
           now,
         );
@@ -178,6 +199,21 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
         now,
       );
       if (shown) recordRootShown(deps.db, thread.id, shown, now);
+      // The agents' summary of this handoff, by the fast tier; the root shows the deterministic
+      // one until it is written. One per handoff, whatever the retries.
+      enqueueJob(
+        deps.db,
+        {
+          kind: HANDOFF_SUMMARY_JOB,
+          payload: {
+            conversationId: p.conversationId,
+            handoffAt: fresh?.handoffAt ?? null,
+          } satisfies HandoffSummaryPayload,
+          dedupeKey: `handoff-summary:${p.conversationId}:${fresh?.handoffAt ?? job.id}`,
+          maxAttempts: 3,
+        },
+        now,
+      );
       if (reopened) {
         enqueueRootUpdate(deps.db, p.conversationId, now);
         recordRootShown(

@@ -8,7 +8,6 @@ import { inTransaction } from "../../store/tx.ts";
 import {
   AI_TOGGLE_ACTION,
   CONVERSATION_ACTIONS,
-  homeView,
   parseTemplateModalMetadata,
   parseTemplateOptionValue,
   TEMPLATE_MODAL,
@@ -21,10 +20,10 @@ import {
   customerOptedOut,
   returnToAi,
 } from "../controls.ts";
-import { homeInput } from "../stats.ts";
 import { switchAi } from "../switch-ai.ts";
 import { approvedTemplates } from "../templates.ts";
 import { displayName, type ListenerDeps } from "./context.ts";
+import { homeStateOfView, publishHome } from "./home.ts";
 
 type Control = (
   db: ListenerDeps["db"],
@@ -37,7 +36,11 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
   const controls: [string, Control][] = [
     [CONVERSATION_ACTIONS.claim, claimConversation],
     [CONVERSATION_ACTIONS.returnToAi, returnToAi],
-    [CONVERSATION_ACTIONS.close, closeConversation],
+    [
+      CONVERSATION_ACTIONS.close,
+      (db, id, actor) =>
+        closeConversation(db, id, actor, Date.now(), { csatSurvey: deps.settings.csatSurvey }),
+    ],
   ];
   for (const [actionId, control] of controls) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client }) => {
@@ -119,22 +122,8 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
       // A stale Home tab or a forged click: refused, and the view redrawn without the switch.
       deps.logger.warn({ by: body.user.id, ai: value }, "AI switch refused: not a manager");
     }
-    try {
-      await client.views.publish({
-        user_id: body.user.id,
-        view: homeView(
-          {
-            ...homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000),
-            settings: deps.runtimeSettings?.list() ?? [],
-          },
-          {
-            manager,
-          },
-        ),
-      });
-    } catch (err) {
-      deps.logger.warn({ err }, "could not refresh the Home tab");
-    }
+    // Redrawn in the state it showed (range, filter, page), read back from its refresh button.
+    await publishHome(deps, client, body.user.id, homeStateOfView(body.view));
   });
 }
 

@@ -4,13 +4,13 @@ import { ignoreReason } from "../../core/relay.ts";
 import { slackKey } from "../../jobs/keys.ts";
 import { enqueueJob } from "../../jobs/repository.ts";
 import { inTransaction } from "../../store/tx.ts";
-import { homeView, threadNotice } from "../blocks/index.ts";
+import { threadNotice } from "../blocks/index.ts";
 import { enqueueThreadPost } from "../enqueue.ts";
 import type { RelayPayload } from "../jobs/relay.ts";
 import { unmatchedThreadKey } from "../jobs/unmatched-reply.ts";
-import { homeInput } from "../stats.ts";
 import { hasOpenJobs, messageBySlackTs, threadByRoot, unrecordedRootIn } from "../store.ts";
 import type { ListenerDeps } from "./context.ts";
+import { publishHome, registerHomeListeners } from "./home.ts";
 
 interface MessageEventLike {
   subtype?: string;
@@ -31,7 +31,7 @@ interface MessageEventLike {
   previous_message?: { ts?: string; thread_ts?: string; user?: string; text?: string };
 }
 
-/** Message events (thread replies to relay) and the Home tab. */
+/** Message events (thread replies to relay) and the Home tab (opening it and its own actions). */
 export function registerEventListeners(app: App, deps: ListenerDeps): void {
   app.event("message", async ({ event, context }) => {
     const m = event as unknown as MessageEventLike;
@@ -118,17 +118,11 @@ export function registerEventListeners(app: App, deps: ListenerDeps): void {
     deps.wake();
   }
 
+  // Opening the tab draws it in the default state (today, all, first page); its own buttons
+  // carry any other state (src/slack/listeners/home.ts).
   app.event("app_home_opened", async ({ event, client }) => {
     if (event.tab !== "home") return;
-    try {
-      const input = {
-        ...homeInput(deps.db, deps.now(), deps.timezoneOffsetMinutes * 60_000),
-        settings: deps.runtimeSettings?.list() ?? [],
-      };
-      const manager = await deps.isManager(event.user);
-      await client.views.publish({ user_id: event.user, view: homeView(input, { manager }) });
-    } catch (err) {
-      deps.logger.warn({ err, user: event.user }, "could not publish the Home tab");
-    }
+    await publishHome(deps, client, event.user);
   });
+  registerHomeListeners(app, deps);
 }
