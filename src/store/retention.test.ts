@@ -230,6 +230,15 @@ describe("contact retention", () => {
     const goneConv = conversation(gone, ANCIENT, "Budi wants a refund");
     const m = message(goneConv, ANCIENT);
     statusEvent(m.wamid, ANCIENT);
+    run(
+      "INSERT INTO contact_fields (contact_id, field, value) VALUES (?, 'email', 'budi@example.com')",
+      gone,
+    );
+    run(
+      `INSERT INTO agent_actions (conversation_id, source, action, args, outcome, detail, idempotency_key)
+       VALUES (?, 'model', 'update_contact_field', '{"field":"email","value":"budi@example.com"}', 'applied', 'email set', 'a1')`,
+      goneConv,
+    );
     const byUserId = contact(null, ANCIENT, "US.999");
     // Old contact, but it wrote recently: kept.
     const active = contact("6281299998888", ANCIENT);
@@ -259,6 +268,13 @@ describe("contact retention", () => {
     });
     expect(get("SELECT summary FROM conversations WHERE id = ?", goneConv)).toEqual({
       summary: null,
+    });
+    // What the agent learnt about them goes too; that an action happened stays.
+    expect(get("SELECT count(*) AS n FROM contact_fields")).toEqual({ n: 0 });
+    expect(get("SELECT action, args, detail FROM agent_actions")).toEqual({
+      action: "update_contact_field",
+      args: "{}",
+      detail: null,
     });
     // Statistics still count the conversation and its message.
     expect(get("SELECT count(*) AS n FROM messages WHERE conversation_id = ?", goneConv)).toEqual({
@@ -325,6 +341,21 @@ describe("export and delete", () => {
       "INSERT INTO ai_calls (conversation_id, purpose, tier, model, outcome) VALUES (?, 'answer', 'fast', 'm', 'ok')",
       conv,
     );
+    run(
+      "INSERT INTO csat_surveys (conversation_id, agent_user_id, asked_at, rating, rated_at) VALUES (?, 'U1', ?, 3, ?)",
+      conv,
+      RECENT,
+      RECENT,
+    );
+    run(
+      "INSERT INTO contact_fields (contact_id, field, value) VALUES (?, 'email', 'rina@example.com')",
+      k,
+    );
+    run(
+      `INSERT INTO agent_actions (conversation_id, source, action, args, outcome, idempotency_key)
+       VALUES (?, 'model', 'update_contact_field', '{"field":"email","value":"rina@example.com"}', 'applied', 'k1')`,
+      conv,
+    );
     const other = contact("6281299998888", RECENT);
     const otherConv = conversation(other, RECENT);
     message(otherConv, RECENT);
@@ -343,6 +374,11 @@ describe("export and delete", () => {
     expect(doc.statusEvents).toHaveLength(1);
     expect(doc.slackThreads).toHaveLength(1);
     expect(doc.aiCalls).toHaveLength(1);
+    expect(doc.csatSurveys).toEqual([expect.objectContaining({ rating: 3 })]);
+    expect(doc.contactFields).toEqual([expect.objectContaining({ value: "rina@example.com" })]);
+    expect(doc.agentActions).toEqual([
+      expect.objectContaining({ args: { field: "email", value: "rina@example.com" } }),
+    ]);
     expect(doc.jobs).toHaveLength(1);
 
     const expected = {
@@ -352,6 +388,9 @@ describe("export and delete", () => {
       statusEvents: 1,
       slackThreads: 1,
       aiCalls: 1,
+      csatSurveys: 1,
+      contactFields: 1,
+      agentActions: 1,
       jobs: 1,
     };
     expect(deleteContact(t.db, k, true)).toEqual(expected);
@@ -359,7 +398,15 @@ describe("export and delete", () => {
     expect(deleteContact(t.db, k, false)).toEqual(expected);
     expect(all("SELECT id FROM contacts")).toEqual([{ id: other }]);
     expect(all("SELECT conversation_id FROM messages")).toEqual([{ conversation_id: otherConv }]);
-    for (const table of ["status_events", "slack_threads", "ai_calls", "jobs"])
+    for (const table of [
+      "status_events",
+      "slack_threads",
+      "ai_calls",
+      "csat_surveys",
+      "contact_fields",
+      "agent_actions",
+      "jobs",
+    ])
       expect(get(`SELECT count(*) AS n FROM ${table}`), table).toEqual({ n: 0 });
   });
 });
@@ -377,5 +424,24 @@ describe("a run with nothing due", () => {
       n: 0,
     });
     expect(t.db.$client.serialize().equals(before)).toBe(true);
+  });
+});
+
+describe("handoff summaries", () => {
+  it("are cleared with the rolling summaries once the conversation is quiet, and counted first", () => {
+    const quiet = conversation(contact("6281200001111", OLD), OLD);
+    const live = conversation(contact("6281200002222", RECENT), RECENT);
+    for (const conv of [quiet, live])
+      run(
+        "INSERT INTO slack_threads (conversation_id, channel, root_ts, status, reason, handoff_summary) VALUES (?, 'C1', ?, 'closed', 'r', 'Wants: a refund for order 123')",
+        conv,
+        `1.${conv}`,
+      );
+    expect(planRetention(t.db, SETTINGS, NOW).counts.summaries).toBe(1);
+    expect(applyRetention(t.db, SETTINGS, NOW).counts.summaries).toBe(1);
+    expect(all("SELECT conversation_id, handoff_summary FROM slack_threads ORDER BY id")).toEqual([
+      { conversation_id: quiet, handoff_summary: null },
+      { conversation_id: live, handoff_summary: "Wants: a refund for order 123" },
+    ]);
   });
 });

@@ -180,11 +180,18 @@ export function planRetention(db: Db, settings: RetentionSettings, now: number):
       readCursor(db, CURSOR.jobs),
       redactBefore,
     );
-    counts.summaries = one(
-      `SELECT count(*) AS n FROM conversations WHERE summary IS NOT NULL
+    counts.summaries =
+      one(
+        `SELECT count(*) AS n FROM conversations WHERE summary IS NOT NULL
          AND max(updated_at, coalesce(last_customer_message_at, 0)) < ?`,
-      redactBefore,
-    );
+        redactBefore,
+      ) +
+      one(
+        `SELECT count(*) AS n FROM slack_threads t JOIN conversations c ON c.id = t.conversation_id
+         WHERE t.handoff_summary IS NOT NULL
+           AND max(c.updated_at, coalesce(c.last_customer_message_at, 0)) < ?`,
+        redactBefore,
+      );
   }
   if (anonymiseInactiveBefore !== null) {
     let after = 0;
@@ -264,6 +271,22 @@ export function* retentionSteps(
     );
     for (;;) {
       const n = inTransaction(db, () => clearSummaries.run(redactBefore, RETENTION_BATCH).changes);
+      counts.summaries += n;
+      if (n < RETENTION_BATCH) break;
+      yield;
+    }
+    // So do the handoff summaries written for the agents (slack_threads.handoff_summary).
+    const clearHandoffSummaries = c.prepare(
+      `UPDATE slack_threads SET handoff_summary = NULL
+       WHERE id IN (SELECT t.id FROM slack_threads t JOIN conversations c ON c.id = t.conversation_id
+                    WHERE t.handoff_summary IS NOT NULL
+                      AND max(c.updated_at, coalesce(c.last_customer_message_at, 0)) < ? LIMIT ?)`,
+    );
+    for (;;) {
+      const n = inTransaction(
+        db,
+        () => clearHandoffSummaries.run(redactBefore, RETENTION_BATCH).changes,
+      );
       counts.summaries += n;
       if (n < RETENTION_BATCH) break;
       yield;
@@ -386,9 +409,16 @@ function anonymiseContact(
   c.prepare(
     "UPDATE contacts SET wa_id = NULL, user_id = NULL, profile_name = NULL, updated_at = ? WHERE id = ?",
   ).run(now, contactId);
+  // What the agent filled in about them (email, company, ...) identifies them too.
+  c.prepare("DELETE FROM contact_fields WHERE contact_id = ?").run(contactId);
   const convs = conversationIds(db, contactId);
   if (convs.length === 0) return { messages: 0, statusEvents: 0, jobPayloads: 0, summaries: 0 };
   const inConvs = `(${placeholders(convs.length)})`;
+  // The agent's actions keep what was done, not the values (an email given to a field).
+  c.prepare(
+    `UPDATE agent_actions SET args = '{}', detail = NULL
+     WHERE conversation_id IN ${inConvs} AND args <> '{}'`,
+  ).run(...convs);
   const statusEvents = c
     .prepare(
       `UPDATE status_events SET payload = ? WHERE payload <> ? AND wa_message_id IN (
@@ -415,7 +445,13 @@ function anonymiseContact(
        WHERE id IN ${inConvs} AND summary IS NOT NULL`,
     )
     .run(...convs).changes;
-  return { messages, statusEvents, jobPayloads, summaries };
+  const handoffSummaries = c
+    .prepare(
+      `UPDATE slack_threads SET handoff_summary = NULL
+       WHERE conversation_id IN ${inConvs} AND handoff_summary IS NOT NULL`,
+    )
+    .run(...convs).changes;
+  return { messages, statusEvents, jobPayloads, summaries: summaries + handoffSummaries };
 }
 
 export interface RetentionLogger {
@@ -530,6 +566,16 @@ export function exportContact(db: Db, contactId: number): Record<string, unknown
     aiCalls: none
       ? []
       : all(`SELECT * FROM ai_calls WHERE conversation_id IN ${inConvs} ORDER BY id`, ...convs),
+    csatSurveys: none
+      ? []
+      : all(`SELECT * FROM csat_surveys WHERE conversation_id IN ${inConvs}`, ...convs),
+    contactFields: all("SELECT * FROM contact_fields WHERE contact_id = ?", contactId),
+    agentActions: none
+      ? []
+      : all(
+          `SELECT * FROM agent_actions WHERE conversation_id IN ${inConvs} ORDER BY id`,
+          ...convs,
+        ).map((r) => parse(r, "args")),
     jobs: none
       ? []
       : all(
@@ -541,7 +587,16 @@ export function exportContact(db: Db, contactId: number): Record<string, unknown
 
 /** Rows `deleteContact` removes (or would remove), by table. */
 export type DeletionCounts = Record<
-  "contacts" | "conversations" | "messages" | "statusEvents" | "slackThreads" | "aiCalls" | "jobs",
+  | "contacts"
+  | "conversations"
+  | "messages"
+  | "statusEvents"
+  | "slackThreads"
+  | "aiCalls"
+  | "csatSurveys"
+  | "contactFields"
+  | "agentActions"
+  | "jobs",
   number
 >;
 
@@ -564,6 +619,8 @@ export function deleteContact(db: Db, contactId: number, dryRun: boolean): Delet
       ["jobs", `jobs WHERE order_key IN ${inKeys}`, keys],
       ["aiCalls", `ai_calls WHERE conversation_id IN ${inConvs}`, convs],
       ["slackThreads", `slack_threads WHERE conversation_id IN ${inConvs}`, convs],
+      ["csatSurveys", `csat_surveys WHERE conversation_id IN ${inConvs}`, convs],
+      ["agentActions", `agent_actions WHERE conversation_id IN ${inConvs}`, convs],
       ["messages", `messages WHERE conversation_id IN ${inConvs}`, convs],
       ["conversations", `conversations WHERE id IN ${inConvs}`, convs],
     ];
@@ -574,6 +631,9 @@ export function deleteContact(db: Db, contactId: number, dryRun: boolean): Delet
       statusEvents: 0,
       slackThreads: 0,
       aiCalls: 0,
+      csatSurveys: 0,
+      contactFields: 0,
+      agentActions: 0,
       jobs: 0,
     };
     if (convs.length > 0) {
@@ -583,6 +643,14 @@ export function deleteContact(db: Db, contactId: number, dryRun: boolean): Delet
           : c.prepare(`DELETE FROM ${from}`).run(...params).changes;
       }
     }
+    // Not tied to a conversation: counted (or deleted) even for a contact without any.
+    counts.contactFields = dryRun
+      ? (
+          c
+            .prepare("SELECT count(*) AS n FROM contact_fields WHERE contact_id = ?")
+            .get(contactId) as { n: number }
+        ).n
+      : c.prepare("DELETE FROM contact_fields WHERE contact_id = ?").run(contactId).changes;
     counts.contacts = dryRun
       ? (
           c.prepare("SELECT count(*) AS n FROM contacts WHERE id = ?").get(contactId) as {

@@ -25,6 +25,8 @@ export const contacts = sqliteTable(
     profileName: text("profile_name"),
     language: text("language"),
     optedOutAt: integer("opted_out_at"),
+    /** The business's lifecycle stage (agent config `stages`), set by the agent's action. */
+    lifecycleStage: text("lifecycle_stage"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -62,6 +64,8 @@ export const conversations = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     closedAt: integer("closed_at"),
+    /** The team (agent config `teams`) the conversation was assigned to, by the agent's action. */
+    team: text("team"),
   },
   (t) => [
     uniqueIndex("conversations_one_open_per_contact")
@@ -366,6 +370,47 @@ export const csatSurveys = sqliteTable(
   (t) => [
     // CSAT over a range, overall and per agent, reads only the rated rows of that range.
     index("csat_surveys_rated_idx").on(t.ratedAt, t.agentUserId, t.rating),
+  ],
+);
+
+/** Contact fields the agent filled (standard: name, email, company; custom: agent config). */
+export const contactFields = sqliteTable(
+  "contact_fields",
+  {
+    contactId: integer("contact_id")
+      .$type<ContactId>()
+      .notNull()
+      .references(() => contacts.id),
+    field: text("field").notNull(),
+    value: text("value").notNull(),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.field] })],
+);
+
+/**
+ * Every action the agent asked for (a model tool call or a follow-up's final action), with the
+ * message that caused it and what became of it: the record Slack shows and an audit of the AI.
+ * `idempotency_key` makes a retried turn or job record (and apply) it once.
+ */
+export const agentActions = sqliteTable(
+  "agent_actions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conversationId: integer("conversation_id").$type<ConversationId>().notNull(),
+    causeMessageId: integer("cause_message_id").$type<MessageId>(),
+    source: text("source").$type<"model" | "follow_up">().notNull(),
+    action: text("action").notNull(),
+    args: text("args", { mode: "json" }).notNull(),
+    outcome: text("outcome").$type<"applied" | "refused">().notNull(),
+    /** Why it was refused, or what it did ("assigned to Sales, mentioned @ayu"). */
+    detail: text("detail"),
+    idempotencyKey: text("idempotency_key").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("agent_actions_idempotency_unique").on(t.idempotencyKey),
+    index("agent_actions_conversation_idx").on(t.conversationId, t.id),
   ],
 );
 
