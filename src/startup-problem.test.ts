@@ -56,6 +56,21 @@ describe("startupProblem", () => {
     );
   });
 
+  it("names PORT when the port is already taken (a real second listener)", async () => {
+    const first = createServer();
+    await new Promise<void>((r) => first.listen(0, "127.0.0.1", r));
+    const { port } = first.address() as AddressInfo;
+    const second = createServer();
+    const err = await new Promise<unknown>((resolve) => {
+      second.once("error", resolve);
+      second.listen(port, "127.0.0.1");
+    });
+    first.close();
+    expect(startupProblem(err)).toBe(
+      `PORT: port ${port} is already in use (another jembatan or program listens there); stop it or set PORT to a free port`,
+    );
+  });
+
   it("leaves other errors to the full log", () => {
     expect(startupProblem(new Error("disk full"))).toBeNull();
     expect(startupProblem("text")).toBeNull();

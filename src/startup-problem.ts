@@ -1,10 +1,13 @@
 /**
  * One line for a start that failed on a remote's answer to our configuration (Slack's
- * `auth.test` refusing the token, an unreachable Slack API), naming the variable to fix; null for
+ * `auth.test` refusing the token, an unreachable Slack API) or on a port already taken, naming
+ * the variable to fix; null for
  * anything else (then the caller logs the full error). Reads the shapes of `@slack/web-api`'s
  * errors (`code`, `data.error`, `original`) and of Bolt's wrapper (`original`).
  */
 export function startupProblem(err: unknown): string | null {
+  const listen = listenError(err);
+  if (listen) return listen;
   const slack = slackError(err);
   if (!slack) return null;
   if (slack.code === "slack_webapi_platform_error") {
@@ -56,4 +59,17 @@ function describeCause(err: unknown, depth = 0): string {
     return `${e.code}${host}`;
   }
   return typeof e.message === "string" ? e.message.slice(0, 200) : "no answer";
+}
+
+/** The HTTP server could not listen: the port is taken or not ours to use (`PORT`). */
+function listenError(err: unknown): string | null {
+  if (!err || typeof err !== "object") return null;
+  const e = err as { code?: unknown; port?: unknown; syscall?: unknown };
+  if (e.syscall !== "listen") return null;
+  const port = typeof e.port === "number" ? ` ${e.port}` : "";
+  if (e.code === "EADDRINUSE")
+    return `PORT: port${port} is already in use (another jembatan or program listens there); stop it or set PORT to a free port`;
+  if (e.code === "EACCES")
+    return `PORT: not allowed to listen on port${port} (ports below 1024 need privileges); set PORT to 1024 or above`;
+  return null;
 }
