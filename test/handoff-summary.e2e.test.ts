@@ -111,6 +111,37 @@ describe("a summary on every handoff", () => {
     expect(f.rows("select count(*) n from jobs where state = 'dead'")).toEqual([{ n: 0 }]);
   });
 
+  it("offline: a handoff on a greeting learns the question from the customer's next message", async () => {
+    h = await startHarness();
+    const f = slackFlow(h);
+    expect((await h.meta.send(textMessage("halo kak"))).status).toBe(200);
+    await h.slack.waitFor(() => f.roots().length === 1, 8000);
+    await f.settle();
+    expect(summaryBlock(f.roots()[0]!)!.text).toContain("not said yet");
+    expect(
+      (await h.meta.send(textMessage("paket INV-2024-0031 kok belum sampai ya?"))).status,
+    ).toBe(200);
+    await h.slack.waitFor(
+      () => summaryBlock(f.roots()[0]!)?.text.includes("Wants: “paket INV-2024-0031") === true,
+      8000,
+    );
+    expect(summaryBlock(f.roots()[0]!)!.text).toContain("ref INV-2024-0031");
+    // Once a person has answered, the root no longer follows every message.
+    const root = f.roots()[0]!;
+    await f.event(f.agentReply(root, "Halo Kak, kami cek ya."));
+    await expect
+      .poll(() => f.rows("select first_human_reply_at is not null as r from slack_threads"), {
+        timeout: 5000,
+      })
+      .toEqual([{ r: 1 }]);
+    await f.settle();
+    const updates = () => h!.slack.calls.filter((c) => c.method === "chat.update").length;
+    const before = updates();
+    expect((await h.meta.send(textMessage("ditunggu ya kak"))).status).toBe(200);
+    await f.settle();
+    expect(updates()).toBe(before);
+  });
+
   it("when the summary call fails, the automatic summary stays and nothing is retried or dead", async () => {
     emu = await startAnthropicEmulator();
     emu.respond((req) =>

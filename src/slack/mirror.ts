@@ -1,11 +1,12 @@
+import { mainQuestion } from "../core/handoff-summary.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
 import { applyOptOutTurn } from "../turns/opt-out.ts";
 import type { TurnProcessor } from "../turns/types.ts";
 import { customerMessageInThread } from "./blocks/index.ts";
 import type { SlackDeps } from "./deps.ts";
-import { enqueueMediaMirror, enqueueThreadPost } from "./enqueue.ts";
+import { enqueueMediaMirror, enqueueRootUpdate, enqueueThreadPost } from "./enqueue.ts";
 import { notifyOptOutChange } from "./opt-out.ts";
-import { threadForConversation, updateThread } from "./store.ts";
+import { summaryLines, threadForConversation, updateThread } from "./store.ts";
 
 const MEDIA_KINDS = new Set(["image", "audio", "video", "document", "sticker"]);
 
@@ -60,6 +61,22 @@ export function createMirrorProcessor(deps: Pick<SlackDeps, "db" | "now" | "wake
             { customerWaitingSince: first.waTimestamp ?? first.createdAt },
             deps.now(),
           );
+        }
+        // A handoff on a greeting ("halo") shows an automatic summary without a question: the
+        // first message that says what the customer wants redraws the root once, before anyone
+        // answered. Other redraws keep the sweeper's throttle (src/core/root-refresh.ts).
+        if (
+          thread?.rootTs &&
+          thread.handoffSummary === null &&
+          thread.firstHumanReplyAt === null &&
+          newest !== undefined
+        ) {
+          const lines = summaryLines(deps.db, conversationId);
+          let earlier = lines.length;
+          for (let n = turn.messages.length; n > 0 && earlier > 0; earlier--)
+            if (lines[earlier - 1]!.from === "customer") n--;
+          if (mainQuestion(lines.slice(0, earlier)) === null && mainQuestion(lines) !== null)
+            enqueueRootUpdate(deps.db, conversationId, deps.now(), `summary-refresh:${newest.id}`);
         }
         // After the mirrored messages, so the notice follows the STOP in the thread.
         const optOut = applyOptOutTurn(deps.db, {
