@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 describe("AI responder crash recovery (real child processes)", () => {
-  it("sends exactly one reply after the service is SIGKILLed during a model call", async () => {
+  // Two child processes start here (several seconds each on a busy 2-core machine).
+  it("sends exactly one reply after the service is SIGKILLed during a model call", {
+    timeout: 60_000,
+  }, async () => {
     const env = testEnv(graph.url, dir, {
       JOB_LEASE_MS: "1500",
       ANTHROPIC_API_KEY: emu.apiKey,
