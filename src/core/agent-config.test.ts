@@ -15,6 +15,7 @@ describe("agentConfigSchema", () => {
         {
           after: "6h",
           message: "Masih ada yang bisa dibantu?",
+          // biome-ignore lint/suspicious/noThenProperty: the prompt file's JSON key
           then: { action: "set_lifecycle_stage", stage: "hot lead" },
         },
       ],
@@ -52,7 +53,9 @@ describe("agentConfigSchema", () => {
     expect(
       problems({
         followUps: [
-          { after: "1h", message: "x", then: { action: "set_lifecycle_stage", stage: "Nope" } },
+          JSON.parse(
+            '{ "after": "1h", "message": "x", "then": { "action": "set_lifecycle_stage", "stage": "Nope" } }',
+          ),
         ],
       })[0],
     ).toContain('unknown stage "Nope"');

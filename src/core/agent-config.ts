@@ -90,6 +90,7 @@ export const followUpSchema = z
     }, "a delay like 30m, 6h or 1d, more than 0 and at most 24 hours"),
     message: z.string().trim().min(1).max(1000),
     /** What happens after this follow-up is sent (or would have been, outside the window). */
+    // biome-ignore lint/suspicious/noThenProperty: the prompt file's JSON key; parsed data, never awaited
     then: z
       .discriminatedUnion("action", [
         z.object({ action: z.literal("close_conversation") }).strict(),
