@@ -1,11 +1,16 @@
+import { PromptFileError } from "./ai/prompt-file.ts";
+
 /**
  * One line for a start that failed on a remote's answer to our configuration (Slack's
  * `auth.test` refusing the token, an unreachable Slack API) or on a port already taken, naming
  * the variable to fix; null for
  * anything else (then the caller logs the full error). Reads the shapes of `@slack/web-api`'s
- * errors (`code`, `data.error`, `original`) and of Bolt's wrapper (`original`).
+ * errors (`code`, `data.error`, `original`) and of Bolt's wrapper (`original`). An invalid business
+ * prompt (AI_PROMPT_FILE) is its own message: every problem, then how to check the file.
  */
 export function startupProblem(err: unknown): string | null {
+  // An invalid business prompt: its message lists every problem and says how to check the file.
+  if (err instanceof PromptFileError) return err.message;
   const listen = listenError(err);
   if (listen) return listen;
   const slack = slackError(err);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageId } from "../core/ids.ts";
-import { buildPrompt, conversationMessages } from "./prompt.ts";
+import { buildPrompt, conversationMessages, variableValues } from "./prompt.ts";
 import { loadBusinessPrompt } from "./prompt-file.ts";
 
 describe("prompt", () => {
@@ -74,5 +74,38 @@ describe("prompt", () => {
     expect(p.system[1]!.text).toContain(
       "Headline: Chat with us\nText: Summer Succulents are here!",
     );
+  });
+
+  it("fills variables from the stored fields, the profile name, or [field] when unknown", () => {
+    const contact = { profileName: "Rina Wati", waId: "62812", userId: null };
+    const now = Date.UTC(2026, 10, 25);
+    const forModel = { custom: ["budget"], unknown: "placeholder" as const };
+    expect(variableValues(contact, "id", now, forModel)).toMatchObject({
+      "contact.name": "Rina Wati",
+      "contact.firstname": "Rina",
+      "contact.first_name": "Rina",
+      "contact.email": "[email]",
+      "contact.company": "[company]",
+      "contact.budget": "[budget]",
+    });
+    const fields = { name: "Budi Santoso", email: "budi@example.com", budget: "150000", x: "1" };
+    const filled = variableValues(contact, "id", now, { ...forModel, fields });
+    expect(filled).toMatchObject({
+      "contact.name": "Budi Santoso",
+      "contact.firstname": "Budi",
+      "contact.email": "budi@example.com",
+      "contact.budget": "150000",
+    });
+    // Only declared fields become variables.
+    expect(filled).not.toHaveProperty("contact.x");
+    const anonymous = { profileName: null, waId: null, userId: "ID.1" };
+    expect(variableValues(anonymous, "en", now, forModel)["contact.name"]).toBe("[name]");
+    // Text for the customer (follow-ups) never shows a bracket.
+    expect(variableValues(anonymous, "id", now, { custom: ["budget"] })).toMatchObject({
+      "contact.name": "Kak",
+      "contact.firstname": "Kak",
+      "contact.email": "",
+      "contact.budget": "",
+    });
   });
 });
