@@ -1,6 +1,12 @@
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from "@anthropic-ai/sdk";
 import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
-import type { MessageParam, TextBlockParam } from "@anthropic-ai/sdk/resources/messages";
+import type {
+  ContentBlockParam,
+  MessageParam,
+  TextBlockParam,
+  Tool,
+} from "@anthropic-ai/sdk/resources/messages";
+import type { AgentTool, ToolCall } from "../core/agent-tools.ts";
 import { type TokenUsage, usageFromApi } from "./cost.ts";
 import { type Decision, decisionSchema, normaliseDecision } from "./decision.ts";
 
@@ -10,11 +16,29 @@ export interface ModelRequest {
   system: TextBlockParam[];
   messages: MessageParam[];
   maxTokens: number;
+  /**
+   * Tools offered with a decision (the agent's enabled actions). Sent together with the
+   * structured output format: the model either calls tools (`stop_reason: "tool_use"`) or
+   * answers with the decision JSON. `tool_choice` stays automatic (the 5.x models refuse a
+   * forced one).
+   */
+  tools?: AgentTool[];
 }
 
-/** How a structured call ended. Anything but `ok` is a failure, never a reply. */
+/**
+ * How a structured call ended. `tool_use`: the model called tools instead of deciding (answer
+ * them and call again); anything else but `ok` is a failure, never a reply.
+ */
 export type DecisionResult =
   | { outcome: "ok"; decision: Decision; usage: TokenUsage; latencyMs: number }
+  | {
+      outcome: "tool_use";
+      calls: ToolCall[];
+      /** The assistant content to send back before the tool results (text and tool_use blocks). */
+      content: ContentBlockParam[];
+      usage: TokenUsage;
+      latencyMs: number;
+    }
   | {
       outcome: "refusal" | "max_tokens" | "malformed";
       detail: string;
@@ -89,6 +113,7 @@ export function createAnthropicModel(opts: AnthropicClientOptions): ModelPort {
           max_tokens: req.maxTokens,
           system: req.system,
           messages: req.messages,
+          ...(req.tools && req.tools.length > 0 ? { tools: req.tools as Tool[] } : {}),
           ...(structured
             ? { output_config: { format: { type: "json_schema", schema: DECISION_FORMAT.schema } } }
             : {}),
@@ -121,6 +146,25 @@ export function createAnthropicModel(opts: AnthropicClientOptions): ModelPort {
     async decide(req, signal) {
       const { message, latencyMs } = await call(req, true, signal);
       const usage = usageFromApi(message.usage);
+      const uses = message.content.filter(
+        (b): b is Anthropic.ToolUseBlock => b.type === "tool_use",
+      );
+      if (message.stop_reason === "tool_use" && uses.length > 0) {
+        return {
+          outcome: "tool_use",
+          calls: uses.map((b) => ({ id: b.id, name: b.name, input: b.input })),
+          // Sent back as it came (text and tool_use blocks only), as the API requires.
+          content: message.content.flatMap((b): ContentBlockParam[] =>
+            b.type === "tool_use"
+              ? [{ type: "tool_use", id: b.id, name: b.name, input: b.input }]
+              : b.type === "text" && b.text !== ""
+                ? [{ type: "text", text: b.text }]
+                : [],
+          ),
+          usage,
+          latencyMs,
+        };
+      }
       if (message.stop_reason === "refusal" || message.stop_reason === "max_tokens") {
         return {
           outcome: message.stop_reason,

@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import type { TurnTools } from "./agent-turn.ts";
 import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
 import type { CallRecord, Tier } from "./call-log.ts";
 import type { CannedText, Lang } from "./canned.ts";
@@ -32,6 +33,8 @@ export interface AnswerRequest {
   signal: AbortSignal;
   /** Called after every model call (to record usage and cost at once). */
   onCall: (c: CallRecord) => void;
+  /** The agent's tools for this turn (its enabled actions); absent: the model only talks. */
+  tools?: TurnTools | null;
 }
 
 export type AnswerOutcome =
@@ -56,6 +59,12 @@ export type AnswerOutcome =
 export const DEFAULT_MAX_TOKENS = 700;
 
 /**
+ * Rounds of tool calls answered per tier in one turn; a model still calling tools after them has
+ * not decided, which counts as an unusable answer (the next stage of the chain takes over).
+ */
+export const MAX_TOOL_ROUNDS = 2;
+
+/**
  * The fallback chain of one turn:
  * 1. the router's tier (the SDK retries 429/5xx/timeouts itself, with a chat-sized timeout);
  *    a fast-tier answer flagged `needs_smart` is retried on the smart tier;
@@ -65,6 +74,11 @@ export const DEFAULT_MAX_TOKENS = 700;
  * 4. a cached answer to the same question;
  * 5. a handoff, with a graceful message to the customer.
  * A decision with `handoff` or a confidence under the threshold is a handoff, not a reply.
+ *
+ * With tools (the agent's actions), a tier's answer may be tool calls instead of a decision:
+ * `req.tools.run` checks and collects them and returns the tool results, which are sent back in
+ * a follow-up call (every call recorded through `onCall` like any other), at most
+ * MAX_TOOL_ROUNDS times per tier.
  */
 export async function answerWithFallback(
   engine: AnswerEngine,
@@ -83,11 +97,46 @@ export async function answerWithFallback(
       }
       const model = engine.models[tier];
       let result: Awaited<ReturnType<ModelPort["decide"]>>;
+      let messages = req.prompt.messages;
+      let round = 0;
       try {
-        result = await engine.model.decide(
-          { ...req.prompt, model, maxTokens: engine.maxTokens ?? DEFAULT_MAX_TOKENS },
-          req.signal,
-        );
+        for (;;) {
+          result = await engine.model.decide(
+            {
+              ...req.prompt,
+              messages,
+              model,
+              maxTokens: engine.maxTokens ?? DEFAULT_MAX_TOKENS,
+              ...(req.tools ? { tools: req.tools.defs } : {}),
+            },
+            req.signal,
+          );
+          if (result.outcome !== "tool_use") break;
+          // A tool round is a successful call: recorded as `ok` (failure rates and the outage
+          // return read `ok` as "the model answered").
+          req.onCall({
+            purpose: "answer",
+            tier,
+            model,
+            outcome: "ok",
+            usage: result.usage,
+            costUsd: costUsd(model, result.usage),
+            latencyMs: result.latencyMs,
+            error: null,
+          });
+          if (!req.tools || round >= MAX_TOOL_ROUNDS) break;
+          round++;
+          engine.logger.info(
+            { tier, round, tools: result.calls.map((c) => c.name) },
+            "model called tools",
+          );
+          const results = req.tools.run(result.calls);
+          messages = [
+            ...messages,
+            { role: "assistant", content: result.content },
+            { role: "user", content: results },
+          ];
+        }
       } catch (err) {
         if (!(err instanceof ModelUnavailableError)) {
           breaker.abandon();
@@ -109,6 +158,11 @@ export async function answerWithFallback(
         continue;
       }
       breaker.success();
+      if (result.outcome === "tool_use") {
+        failures.push(`${tier}: still calling tools after ${round} round(s)`);
+        engine.logger.warn({ tier, rounds: round }, "model kept calling tools: answer unusable");
+        continue;
+      }
       req.onCall({
         purpose: "answer",
         tier,

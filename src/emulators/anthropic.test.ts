@@ -2,7 +2,12 @@ import Anthropic from "@anthropic-ai/sdk";
 import { zodOutputFormat } from "@anthropic-ai/sdk/helpers/zod";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type AnthropicEmulator, exampleForSchema, startAnthropicEmulator } from "./anthropic.ts";
+import {
+  type AnthropicEmulator,
+  exampleForSchema,
+  type ParsedRequest,
+  startAnthropicEmulator,
+} from "./anthropic.ts";
 
 const FAST = "claude-haiku-5-5";
 const SMART = "claude-sonnet-5-5";
@@ -373,5 +378,166 @@ describe("exampleForSchema", () => {
       },
     };
     expect(exampleForSchema(schema)).toEqual({ a: { s: "ok", list: [0.9, 0.9] }, b: 1, c: "x" });
+  });
+});
+
+describe("tool use", () => {
+  const tools = [
+    {
+      name: "set_lifecycle_stage",
+      description: "Set the stage.",
+      input_schema: {
+        type: "object" as const,
+        properties: { stage: { type: "string", enum: ["Hot Lead"] } },
+        required: ["stage"],
+        additionalProperties: false,
+      },
+    },
+  ];
+
+  it("answers scripted tool calls as tool_use blocks and records the tool results sent back", async () => {
+    emu.enqueue(
+      { toolUses: [{ name: "set_lifecycle_stage", input: { stage: "Hot Lead" }, id: "toolu_1" }] },
+      { text: "done" },
+    );
+    const first = await sdk().messages.create({ ...ask("budget 20 juta", FAST), tools });
+    expect(first.stop_reason).toBe("tool_use");
+    expect(first.content).toEqual([
+      {
+        type: "tool_use",
+        id: "toolu_1",
+        name: "set_lifecycle_stage",
+        input: { stage: "Hot Lead" },
+      },
+    ]);
+    expect(first.usage.output_tokens).toBeGreaterThan(1);
+    let seen: ParsedRequest | undefined;
+    emu.respond((req) => {
+      seen = req;
+      return { text: "unused" };
+    });
+    const second = await sdk().messages.create({
+      ...ask("budget 20 juta", FAST),
+      tools,
+      messages: [
+        { role: "user", content: "budget 20 juta" },
+        { role: "assistant", content: first.content },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_1", content: "Refused: no", is_error: true },
+          ],
+        },
+      ],
+    });
+    expect(second.content).toEqual([{ type: "text", text: "done" }]);
+    expect(seen).toBeUndefined(); // the queue answered
+    emu.enqueue({
+      toolUses: [{ name: "set_lifecycle_stage", input: { stage: "Hot Lead" } }],
+      text: "Let me note that.",
+    });
+    const third = await sdk().messages.create({ ...ask("x", FAST), tools });
+    expect(third.content[0]).toEqual({ type: "text", text: "Let me note that." });
+    expect(third.content[1]).toMatchObject({
+      type: "tool_use",
+      id: expect.stringMatching(/^toolu_01/),
+    });
+  });
+
+  it("gives the responder the offered tools and the tool results", async () => {
+    const seen: ParsedRequest[] = [];
+    emu.respond((req) => {
+      seen.push(req);
+      return { text: "ok" };
+    });
+    await sdk().messages.create({
+      ...ask("x", FAST),
+      tools,
+      messages: [
+        { role: "user", content: "x" },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_9", name: "set_lifecycle_stage", input: {} }],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_9", content: "Refused: no", is_error: true },
+            { type: "text", text: "and?" },
+          ],
+        },
+      ],
+    });
+    expect(seen[0]!.toolNames).toEqual(["set_lifecycle_stage"]);
+    expect(seen[0]!.toolResults).toEqual([
+      { toolUseId: "toolu_9", content: "Refused: no", isError: true },
+    ]);
+  });
+
+  it("refuses what the API refuses about tools with 400", async () => {
+    const use = {
+      type: "tool_use" as const,
+      id: "toolu_1",
+      name: "set_lifecycle_stage",
+      input: {},
+    };
+    const result = (id: string) => ({
+      type: "tool_result" as const,
+      tool_use_id: id,
+      content: "ok",
+    });
+    const bad = [
+      // tool blocks without tools
+      {
+        ...ask("x", FAST),
+        messages: [
+          { role: "user" as const, content: "x" },
+          { role: "assistant" as const, content: [use] },
+          { role: "user" as const, content: [result("toolu_1")] },
+        ],
+      },
+      // a tool_use left unanswered
+      {
+        ...ask("x", FAST),
+        tools,
+        messages: [
+          { role: "user" as const, content: "x" },
+          { role: "assistant" as const, content: [use] },
+          { role: "user" as const, content: "next" },
+        ],
+      },
+      // a result for a call that was not made
+      {
+        ...ask("x", FAST),
+        tools,
+        messages: [
+          { role: "user" as const, content: "x" },
+          { role: "assistant" as const, content: [use] },
+          { role: "user" as const, content: [result("toolu_1"), result("toolu_2")] },
+        ],
+      },
+      // duplicate tool names, and a schema that is not an object
+      { ...ask("x", FAST), tools: [...tools, ...tools] },
+      { ...ask("x", FAST), tools: [{ name: "t", input_schema: { type: "string" } }] },
+    ];
+    const messages: string[] = [];
+    for (const body of bad) {
+      const err = await sdk()
+        .messages.create(body as never)
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      messages.push((err as InstanceType<typeof Anthropic.BadRequestError>).message);
+    }
+    expect(messages[0]).toMatch(/must define tools/);
+    expect(messages[1]).toMatch(/without `tool_result` blocks immediately after: toolu_1/);
+    expect(messages[2]).toMatch(/unexpected `tool_use_id`.*toolu_2/);
+    expect(messages[3]).toMatch(/Tool names must be unique/);
+    expect(messages[4]).toMatch(/input_schema\.type/);
+    // A scripted tool call to a request without tools is a broken script: 500, said plainly.
+    emu.enqueue({ toolUses: [{ name: "x", input: {} }] });
+    const err = await sdk()
+      .messages.create(ask("x", FAST))
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/offers no tools/);
   });
 });

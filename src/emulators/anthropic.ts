@@ -45,14 +45,36 @@ export type ContentAnswer =
   | ({ text: string } & ScriptedCommon)
   | ({ json: unknown } & ScriptedCommon);
 
+/** One tool call of a scripted answer; `id` defaults to a fresh `toolu_…`. */
+export interface ScriptedToolUse {
+  name: string;
+  input: unknown;
+  id?: string;
+}
+
 /**
- * One scripted answer: text, a JSON value (sent as the text), an error, or only a delay
- * (then the default answer).
+ * A tool-use answer: `tool_use` content blocks (after an optional text block), with
+ * `stop_reason: "tool_use"` unless `stopReason` says otherwise. The request must offer tools.
+ */
+export type ToolUseAnswer = { toolUses: ScriptedToolUse[]; text?: string } & ScriptedCommon;
+
+/**
+ * One scripted answer: text, a JSON value (sent as the text), tool calls, an error, or only a
+ * delay (then the default answer).
  */
 export type Scripted =
   | ContentAnswer
+  | ToolUseAnswer
   | { error: ScriptedError; delayMs?: number }
   | { delayMs: number };
+
+/** A `tool_result` block of the request's last user message. */
+export interface ToolResultSeen {
+  toolUseId: string;
+  /** The result's text (string content, or its text blocks joined). */
+  content: string;
+  isError: boolean;
+}
 
 /** A content block as sent on the wire. */
 export interface WireBlock {
@@ -98,6 +120,10 @@ export interface ParsedRequest {
   lastUserText: string;
   /** `output_config.format.schema` when a JSON schema output was asked for. */
   schema?: Record<string, unknown>;
+  /** The names of the tools offered. */
+  toolNames: string[];
+  /** The `tool_result` blocks of the last user message (answers to the previous tool calls). */
+  toolResults: ToolResultSeen[];
 }
 
 /** Decides the answer to a valid request. */
@@ -256,6 +282,8 @@ function validate(body: unknown): MessagesBody {
     checkStrictObjects(format.schema, "output_config.format.schema");
   }
 
+  checkTools(body.tools, messages as unknown[]);
+
   const choice = isRecord(body.tool_choice) ? body.tool_choice : undefined;
   const forced = choice?.type === "tool" || choice?.type === "any";
   if (forced && (!Array.isArray(body.tools) || body.tools.length === 0)) {
@@ -289,6 +317,88 @@ function validate(body: unknown): MessagesBody {
     }
   }
   return body as MessagesBody;
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+/**
+ * Tools and the tool blocks of the conversation, as the API checks them: custom tools need a
+ * unique name and an object `input_schema`; `tool_use`/`tool_result` blocks need tools defined;
+ * every `tool_use` of an assistant message is answered by a `tool_result` (same id) in the next
+ * user message, whose tool results come before any other content, and results answer nothing else.
+ */
+function checkTools(tools: unknown, messages: unknown[]): void {
+  const names = new Set<string>();
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) invalid("tools: Input should be a valid list");
+    tools.forEach((t, i) => {
+      if (!isRecord(t)) invalid(`tools.${i}: Input should be an object`);
+      if (t.type !== undefined && t.type !== "custom") return; // server tools: not emulated
+      if (typeof t.name !== "string" || !TOOL_NAME.test(t.name))
+        invalid(`tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`);
+      if (names.has(t.name)) invalid("tools: Tool names must be unique.");
+      names.add(t.name);
+      if (!isRecord(t.input_schema) || t.input_schema.type !== "object")
+        invalid(`tools.${i}.input_schema.type: Input should be 'object'`);
+    });
+  }
+  const blocksOf = (m: unknown): Record<string, unknown>[] =>
+    isRecord(m) && Array.isArray(m.content) ? (m.content as Record<string, unknown>[]) : [];
+  const usesTools = messages.some((m) =>
+    blocksOf(m).some((b) => b.type === "tool_use" || b.type === "tool_result"),
+  );
+  if (usesTools && names.size === 0)
+    invalid("Requests which include `tool_use` or `tool_result` blocks must define tools.");
+  messages.forEach((m, i) => {
+    const blocks = blocksOf(m);
+    const role = isRecord(m) ? m.role : undefined;
+    const uses = blocks.filter((b) => b.type === "tool_use");
+    for (const [j, b] of blocks.entries()) {
+      if (b.type === "tool_use") {
+        if (role !== "assistant")
+          invalid(
+            `messages.${i}.content.${j}: tool_use blocks are only allowed in assistant messages`,
+          );
+        if (typeof b.id !== "string" || typeof b.name !== "string" || !isRecord(b.input))
+          invalid(`messages.${i}.content.${j}: tool_use blocks need id, name and an object input`);
+      }
+      if (b.type === "tool_result" && typeof b.tool_use_id !== "string")
+        invalid(`messages.${i}.content.${j}.tool_use_id: Field required`);
+    }
+    const previous = i > 0 ? messages[i - 1] : undefined;
+    const asked = new Set(
+      blocksOf(previous)
+        .filter((b) => b.type === "tool_use" && isRecord(previous) && previous.role === "assistant")
+        .map((b) => b.id as string),
+    );
+    const results = blocks.filter((b) => b.type === "tool_result");
+    if (results.length > 0) {
+      if (role !== "user")
+        invalid(`messages.${i}: tool_result blocks are only allowed in user messages`);
+      const firstOther = blocks.findIndex((b) => b.type !== "tool_result");
+      if (firstOther !== -1 && firstOther < blocks.lastIndexOf(results.at(-1)!))
+        invalid(`messages.${i}: tool_result blocks must come first in the content`);
+      for (const r of results) {
+        if (!asked.has(r.tool_use_id as string))
+          invalid(
+            `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(r.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+          );
+      }
+    }
+    if (uses.length > 0) {
+      const next = messages[i + 1];
+      const answered = new Set(
+        blocksOf(next)
+          .filter((b) => b.type === "tool_result")
+          .map((b) => b.tool_use_id as string),
+      );
+      const missing = uses.filter((u) => !answered.has(u.id as string));
+      if (next !== undefined && missing.length > 0)
+        invalid(
+          `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.map((u) => String(u.id)).join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+        );
+    }
+  });
 }
 
 interface Segment {
@@ -465,6 +575,7 @@ export async function startAnthropicEmulator(
   const parsedRequest = (body: MessagesBody, headers: Record<string, string>): ParsedRequest => {
     const lastUser = [...body.messages].reverse().find((m) => m.role === "user");
     const format = body.output_config?.format;
+    const lastBlocks = Array.isArray(lastUser?.content) ? lastUser.content : [];
     return {
       body,
       headers,
@@ -472,6 +583,16 @@ export async function startAnthropicEmulator(
       systemText: textOf(body.system),
       lastUserText: textOf(lastUser?.content),
       ...(format?.type === "json_schema" && format.schema ? { schema: format.schema } : {}),
+      toolNames: (body.tools ?? [])
+        .map((t) => t.name)
+        .filter((n): n is string => typeof n === "string"),
+      toolResults: lastBlocks
+        .filter((b) => b.type === "tool_result")
+        .map((b) => ({
+          toolUseId: String(b.tool_use_id),
+          content: textOf(b.content as string | WireBlock[] | undefined),
+          isError: b.is_error === true,
+        })),
     };
   };
 
@@ -551,18 +672,41 @@ export async function startAnthropicEmulator(
     }
     if (answer.delayMs) await sleep(answer.delayMs);
     if ("error" in answer) return errorAnswer(answer.error);
-    const reply = "text" in answer || "json" in answer ? answer : defaultAnswer(req);
+    // A script may call a tool the request did not offer: a model can, and callers must refuse it.
+    if ("toolUses" in answer && req.toolNames.length === 0)
+      return errorAnswer({
+        status: 500,
+        message: "emulator script answers with tool calls, but the request offers no tools",
+      });
+    const reply =
+      "text" in answer || "json" in answer || "toolUses" in answer ? answer : defaultAnswer(req);
 
-    let text = "text" in reply ? reply.text : JSON.stringify(reply.json);
-    let stopReason: StopReason = reply.stopReason ?? "end_turn";
+    const content: WireBlock[] = [];
+    let text = "text" in reply && reply.text !== undefined ? reply.text : "";
+    if ("json" in reply) text = JSON.stringify(reply.json);
+    let stopReason: StopReason =
+      reply.stopReason ?? ("toolUses" in reply ? "tool_use" : "end_turn");
     if (textTokens(text.length) > body.max_tokens) {
       text = text.slice(0, body.max_tokens * 4);
       stopReason = reply.stopReason ?? "max_tokens";
     }
+    if (text !== "" || !("toolUses" in reply)) content.push({ type: "text", text });
+    let toolChars = 0;
+    if ("toolUses" in reply) {
+      for (const u of reply.toolUses) {
+        content.push({
+          type: "tool_use",
+          id: u.id ?? newId("toolu"),
+          name: u.name,
+          input: u.input,
+        });
+        toolChars += JSON.stringify(u.input ?? null).length + u.name.length;
+      }
+    }
     const input = accountInput(body);
     const usage: EmulatedUsage = {
       input_tokens: input.input,
-      output_tokens: Math.max(1, textTokens(text.length)),
+      output_tokens: Math.max(1, textTokens(text.length + toolChars)),
       cache_creation_input_tokens: input.creation,
       cache_read_input_tokens: input.read,
       cache_creation: {
@@ -580,7 +724,7 @@ export async function startAnthropicEmulator(
         type: "message",
         role: "assistant",
         model: body.model,
-        content: [{ type: "text", text }],
+        content,
         stop_reason: stopReason,
         stop_sequence: null,
         usage,

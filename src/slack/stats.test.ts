@@ -441,3 +441,39 @@ describe("homeInput", () => {
       expect(fullScans(t.db, sql, [/^SCAN \(subquery-\d+\)$/]), sql).toEqual([]);
   });
 });
+
+describe("homeInput: lifecycle stages and teams (agent actions)", () => {
+  it("counts the open queue per stage and per team, from the same rows", () => {
+    const stage = (id: number, s: string | null) =>
+      run(
+        "UPDATE contacts SET lifecycle_stage = ? WHERE id = (SELECT contact_id FROM conversations WHERE id = ?)",
+        s,
+        id,
+      );
+    const team = (id: number, name: string | null) =>
+      run("UPDATE conversations SET team = ? WHERE id = ?", name, id);
+    const a = conversation("escalated", NOW - DAY, NOW - DAY);
+    const b = conversation("agent", NOW - DAY, NOW - DAY);
+    const c = conversation("escalated", NOW - DAY, NOW - DAY);
+    const closed = conversation("closed", NOW - DAY, NOW - DAY);
+    stage(a, "Hot Lead");
+    stage(b, "Hot Lead");
+    stage(c, "New Lead");
+    stage(closed, "Customer");
+    team(a, "Sales");
+    team(closed, "Support");
+    const q = homeInput(t.db, NOW, opts()).queue;
+    expect(q.byStage).toEqual([
+      { name: "Hot Lead", n: 2 },
+      { name: "New Lead", n: 1 },
+    ]);
+    expect(q.byTeam).toEqual([{ name: "Sales", n: 1 }]);
+  });
+
+  it("is empty when nothing open has a stage or a team", () => {
+    conversation("escalated", NOW - DAY, NOW - DAY);
+    const q = homeInput(t.db, NOW, opts()).queue;
+    expect(q.byStage).toEqual([]);
+    expect(q.byTeam).toEqual([]);
+  });
+});

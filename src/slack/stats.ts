@@ -147,13 +147,16 @@ export function homeInput(db: Db, now: number, opts: HomeOptions = {}): HomeInpu
       agentName: string | null;
       reason: string | null;
       rootTs: string | null;
+      team: string | null;
+      stage: string | null;
     }
   >(
     `SELECT c.id AS conversationId, k.profile_name AS customerName, coalesce(k.wa_id, k.user_id) AS phone,
             c.state, c.window_ends_at AS windowEndsAt, c.handoff_at AS handoffAt,
             coalesce(t.reason, c.handoff_reason) AS reason,
             t.agent_user_id AS agentUserId, t.agent_name AS agentName, t.channel, t.root_ts AS rootTs,
-            t.customer_waiting_since AS waitingSince, t.first_human_reply_at AS firstHumanReplyAt
+            t.customer_waiting_since AS waitingSince, t.first_human_reply_at AS firstHumanReplyAt,
+            c.team, k.lifecycle_stage AS stage
      FROM conversations c JOIN contacts k ON k.id = c.contact_id
      LEFT JOIN slack_threads t ON t.conversation_id = c.id
      WHERE c.state IN ('escalated', 'agent')`,
@@ -261,6 +264,9 @@ export function homeInput(db: Db, now: number, opts: HomeOptions = {}): HomeInpu
       channels: [
         ...new Set(open.map((r) => r.channel).filter((c): c is string => c !== null)),
       ].sort(),
+      // The agent's lifecycle stages and teams (issue 12), from the same open rows.
+      byStage: countBy(open.map((r) => r.stage)),
+      byTeam: countBy(open.map((r) => r.team)),
     },
     // Ratings received in the range (csat_surveys_rated_idx: only the rated rows of the range).
     csat: csatFigures(db, since),
@@ -269,4 +275,13 @@ export function homeInput(db: Db, now: number, opts: HomeOptions = {}): HomeInpu
         b.open - a.open || b.replied - a.replied || a.agentUserId.localeCompare(b.agentUserId),
     ),
   };
+}
+
+/** Non-null values with how often each occurs, most frequent first (then by name). */
+function countBy(values: (string | null)[]): { name: string; n: number }[] {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts]
+    .map(([name, n]) => ({ name, n }))
+    .sort((a, b) => b.n - a.n || a.name.localeCompare(b.name));
 }

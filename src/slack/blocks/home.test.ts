@@ -2,6 +2,7 @@ import type { ActionsBlock, Button, KnownBlock, SectionBlock, StaticSelect } fro
 import { describe, expect, it } from "vitest";
 import { parseHomeState } from "../home/state.ts";
 import {
+  agentCountBlocks,
   formatUsd,
   HOME_ACTIONS,
   type HomeCsat,
@@ -359,5 +360,37 @@ describe("formatUsd", () => {
     expect(formatUsd(0)).toBe("US$0.00");
     expect(formatUsd(0.004)).toBe("< US$0.01");
     expect(formatUsd(1234.5)).toBe("US$1,234.50");
+  });
+});
+
+describe("homeView: open conversations per stage and team", () => {
+  it("shows a line per stage and team when the queue has them, nothing otherwise", () => {
+    const withCounts = homeView(
+      input({
+        queue: {
+          ...input().queue,
+          byStage: [
+            { name: "Hot Lead", n: 3 },
+            { name: "New <Lead>", n: 1 },
+          ],
+          byTeam: [{ name: "Sales", n: 2 }],
+        },
+      }),
+    );
+    expect(text(withCounts)).toContain("By stage: Hot Lead *3* · New &lt;Lead&gt; *1*");
+    expect(text(withCounts)).toContain("By team: Sales *2*");
+    expect(viewLimitProblems(withCounts)).toEqual([]);
+    const only = homeView(
+      input({ queue: { ...input().queue, byStage: [], byTeam: [{ name: "Sales", n: 1 }] } }),
+    );
+    expect(text(only)).not.toContain("By stage");
+    expect(text(only)).toContain("By team: Sales *1*");
+    expect(text(homeView(input()))).not.toContain("By team");
+  });
+
+  it("names the top stages and sums the rest", () => {
+    const many = Array.from({ length: 8 }, (_, i) => ({ name: `Stage ${i}`, n: 8 - i }));
+    const lines = agentCountBlocks({ byStage: many });
+    expect(JSON.stringify(lines)).toContain("3 more *6*");
   });
 });

@@ -173,6 +173,9 @@ export interface HomeInput {
     open: number;
     /** Channels with open conversations, for the filter. */
     channels: string[];
+    /** Open conversations per lifecycle stage and per team (agent actions); empty: none set. */
+    byStage?: { name: string; n: number }[];
+    byTeam?: { name: string; n: number }[];
   };
   /** Agents with open conversations or first replies in the range, busiest first. */
   agents: AgentLoad[];
@@ -300,6 +303,7 @@ function queueBlocks(input: HomeInput): KnownBlock[] {
     contextLine(
       QUEUE_SECTIONS.map((s) => `${SECTION_LABELS[s]}: *${count(queue.counts[s])}*`).join("\n"),
     ),
+    ...agentCountBlocks(queue),
     filterSelect(input),
   ];
   if (queue.total === 0) {
@@ -330,6 +334,27 @@ function queueBlocks(input: HomeInput): KnownBlock[] {
     blocks.push({ type: "actions", block_id: "home_queue_pages", elements });
   }
   return blocks;
+}
+
+/**
+ * "By stage: Hot Lead *3* · New Lead *1*" and "By team: Sales *2*": the open queue per lifecycle
+ * stage and per team, each line only when some open conversation has one (agent actions).
+ */
+export function agentCountBlocks(
+  queue: Pick<HomeInput["queue"], "byStage" | "byTeam">,
+): KnownBlock[] {
+  const line = (label: string, list: { name: string; n: number }[] | undefined) => {
+    if (!list || list.length === 0) return null;
+    const shown = list.slice(0, HOME_TOP).map((e) => `${userMrkdwn(e.name, 60)} *${count(e.n)}*`);
+    const rest = list.slice(HOME_TOP);
+    if (rest.length > 0)
+      shown.push(`${rest.length} more *${count(rest.reduce((s, e) => s + e.n, 0))}*`);
+    return `${label}: ${shown.join(" · ")}`;
+  };
+  const lines = [line("By stage", queue.byStage), line("By team", queue.byTeam)].filter(
+    (l): l is string => l !== null,
+  );
+  return lines.length > 0 ? [contextLine(lines.join("\n"))] : [];
 }
 
 /** "a 40% · b 35% · 3 others 25%": the top entries of a split, the rest summed. */
