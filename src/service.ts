@@ -1,6 +1,9 @@
 import type { ServerType } from "@hono/node-server";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
+import { createAgentActionJob } from "./agent/action-job.ts";
+import { createFollowUpJob, FOLLOW_UP_JOB, scheduleFollowUps } from "./agent/follow-ups.ts";
+import { agentOf } from "./ai/agent-turn.ts";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
 import { HANDOFF_JOB, requestHandoff, whenHandoffCommitted } from "./ai/handoff.ts";
@@ -10,6 +13,7 @@ import { PRICES } from "./ai/pricing.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
 import type { Config } from "./config.ts";
+import { AGENT_ACTION_JOB } from "./core/agent-config.ts";
 import type { ConversationId, MessageId } from "./core/ids.ts";
 import { type AppEnv, createHttpApp } from "./http/app.ts";
 import { createMetrics } from "./http/metrics.ts";
@@ -101,6 +105,8 @@ export async function startService(
   const aiLogger = logger.child({ component: "ai" });
   // The prompt is validated at start: a bad file stops the start with every problem listed.
   const business = loadBusinessPrompt(config.ai.promptFile);
+  // Follow-ups (the prompt's `## Actions` → followUps): the first is scheduled with each AI reply.
+  const followUps = agentOf(business).followUps;
   const kb = createKnowledgeBase({ dir: config.ai.knowledgeDir, logger: aiLogger });
   const model = config.anthropic.apiKey
     ? createAnthropicModel({
@@ -162,6 +168,8 @@ export async function startService(
     logger: aiLogger,
     // A STOP or a lifted opt-out is announced in the conversation's thread, when it has one.
     onOptOutChange: (conversationId, change) => notifyOptOutChange(db, conversationId, change),
+    onAiReply: (conversationId, _replyId, at) =>
+      scheduleFollowUps(db, followUps, { conversationId, at }),
   });
   // The runner is created after its handlers; they reach it through this late-bound wake.
   let runner: JobRunner | null = null;
@@ -214,6 +222,25 @@ export async function startService(
       dailyTokenBudget: config.ai.dailyTokenBudget,
       utcOffsetMinutes: config.business.utcOffsetMinutes,
       logger: slackLogger,
+      now: Date.now,
+      wake,
+    }),
+    // The agent's actions the model asked for (issue 12): applied once each, shown in the thread.
+    [AGENT_ACTION_JOB]: createAgentActionJob({
+      db,
+      web: slackDeps.web,
+      agent: () => agentOf(business),
+      csatSurvey: config.csatSurvey,
+      logger: logger.child({ component: "agent" }),
+      now: Date.now,
+      wake,
+    }),
+    // Follow-ups: sent on time, cancelled by a reply, a handoff, a close or an opt-out.
+    [FOLLOW_UP_JOB]: createFollowUpJob({
+      db,
+      followUps,
+      customFields: agentOf(business).fields.map((f) => f.name),
+      logger: logger.child({ component: "agent" }),
       now: Date.now,
       wake,
     }),

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { commitTurnActions, type TurnActions } from "../agent/record.ts";
 import { analysisText, isCutForAnalysis } from "../core/analysis-text.ts";
 import { aiMayAnswer } from "../core/conversation.ts";
 import type { ConversationId, MessageId } from "../core/ids.ts";
@@ -12,6 +13,7 @@ import type { Logger } from "../logger.ts";
 import { queueOutbound } from "../outbound/queue.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
+import { getContactFields } from "../store/repositories/contact-fields.ts";
 import { type ContactRow, getContact } from "../store/repositories/contacts.ts";
 import { type ConversationRow, getConversation } from "../store/repositories/conversations.ts";
 import { latestReferral } from "../store/repositories/messages.ts";
@@ -19,6 +21,7 @@ import { contacts, conversations, messages } from "../store/schema.ts";
 import { applyOptOutTurn } from "../turns/opt-out.ts";
 import type { Turn, TurnEffects, TurnProcessor } from "../turns/types.ts";
 import type { GraphClient } from "../whatsapp/graph/client.ts";
+import { actionRulesOf, agentOf, turnTools } from "./agent-turn.ts";
 import { cacheKey, hasPersonalData, lookupAnswer, storeAnswer } from "./answer-cache.ts";
 import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
 import { type CallRecord, recordCall, type Tier } from "./call-log.ts";
@@ -65,6 +68,12 @@ export interface ResponderDeps {
    */
   onOptOutChange?: (conversationId: ConversationId, change: OptOutChange) => void;
   /**
+   * Called inside the turn's commit right after the AI's reply to the customer was queued
+   * (service.ts: schedules the first follow-up, src/agent/follow-ups.ts), so the reply and what
+   * follows it commit together, once.
+   */
+  onAiReply?: (conversationId: ConversationId, messageId: MessageId, at: number) => void;
+  /**
    * The threshold and model ids in force, read on every turn (managers change them from Slack
    * without a restart); `settings` when absent.
    */
@@ -93,6 +102,8 @@ interface TurnFacts {
   firstReply: boolean;
   /** Where to store a fast-tier answer for reuse (null: not cacheable). */
   cacheKey: string | null;
+  /** The agent's actions the model asked for (null: no tools offered). */
+  actions: TurnActions | null;
 }
 
 /** A previous answer below this (threshold + margin) sends the next turn to the smart tier. */
@@ -158,6 +169,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         summary: null,
         firstReply: false,
         cacheKey: null,
+        actions: null,
       };
       const handoff = (reason: HandoffReason, notice: CannedText, detail: string | null) =>
         commitFn(facts, {
@@ -275,6 +287,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
       const prompt = buildPrompt({
         business: deps.business,
         contact,
+        // Per turn: $contact.email, $contact.<field> … (the update_contact_field action sets them).
+        fields: getContactFields(db, contact.id),
         language: facts.language,
         knowledge: deps.kb.fullText(KB_INLINE_MAX_CHARS),
         hits: deps.kb.search(question, { limit: 3, language: facts.language }),
@@ -288,6 +302,14 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         now,
       });
       const strong = content.hasMedia ? null : deps.kb.strongMatch(question, facts.language);
+      // The business's enabled actions as tools (src/ai/agent-turn.ts); none: the model only talks.
+      const agent = turnTools(
+        agentOf(deps.business),
+        actionRulesOf(deps.business),
+        conversation.id,
+        facts.ids.at(-1) ?? null,
+      );
+      facts.actions = agent?.actions ?? null;
       const outcome = await answerWithFallback(
         {
           model: deps.model,
@@ -304,6 +326,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
           cachedAnswer: () => (key ? lookupAnswer(db, key, clock()) : null),
           signal,
           onCall,
+          tools: agent?.tools ?? null,
         },
       );
       const cost = facts.calls.reduce((s, c) => s + c.costUsd, 0);
@@ -398,6 +421,24 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         .set({ language: f.language, updatedAt: now })
         .where(eq(contacts.id, f.contact.id))
         .run();
+      // The actions the model asked for: refusals recorded, the rest queued as agent.action jobs
+      // (each once, by its idempotency key), only while the AI still has the conversation.
+      if (f.actions)
+        commitTurnActions(
+          db,
+          f.conversation.id,
+          f.ids.at(-1) ?? null,
+          f.actions,
+          now,
+          action.kind === "handoff"
+            ? {
+                config: agentOf(deps.business),
+                language: action.language,
+                reason: "Assigned to a team by the AI",
+              }
+            : undefined,
+          f.customerText,
+        );
       if (f.summary)
         db.update(conversations)
           .set({ summary: f.summary.text, summaryThroughMessageId: f.summary.through })
@@ -435,7 +476,11 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
           const text = f.firstReply
             ? `${canned("disclosure", action.language)}\n\n${action.text}`
             : action.text;
-          send(text, "bot", { aiTier: action.source, aiConfidence: action.confidence });
+          const replyId = send(text, "bot", {
+            aiTier: action.source,
+            aiConfidence: action.confidence,
+          });
+          deps.onAiReply?.(f.conversation.id as ConversationId, replyId, now);
           if (action.confidence !== null)
             db.update(conversations)
               .set({ lastConfidence: action.confidence })
@@ -444,6 +489,8 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
           if (
             action.source === "fast" &&
             f.cacheKey &&
+            // An answer that came with actions belongs to this customer, not to the question.
+            !f.actions?.accepted.length &&
             settings.answerCacheTtlMs > 0 &&
             !hasPersonalData(action.text, [f.contact.profileName ?? ""])
           ) {
