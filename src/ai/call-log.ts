@@ -3,7 +3,8 @@ import type { ConversationId, MessageId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
 import { aiCalls, conversations } from "../store/schema.ts";
 import { inTransaction } from "../store/tx.ts";
-import type { TokenUsage } from "./cost.ts";
+import type { ModelUnavailableError, TextResult } from "./anthropic-client.ts";
+import { costUsd, NO_USAGE, type TokenUsage } from "./cost.ts";
 
 export type Tier = "fast" | "smart";
 
@@ -18,6 +19,44 @@ export interface CallRecord {
   costUsd: number;
   latencyMs: number;
   error: string | null;
+}
+
+/** The record of a free-text call that returned (`max_tokens` when the text was cut off). */
+export function textCall(
+  purpose: CallRecord["purpose"],
+  tier: Tier,
+  model: string,
+  r: Pick<TextResult, "ok" | "usage" | "latencyMs">,
+): CallRecord {
+  return {
+    purpose,
+    tier,
+    model,
+    outcome: r.ok ? "ok" : "max_tokens",
+    usage: r.usage,
+    costUsd: costUsd(model, r.usage),
+    latencyMs: r.latencyMs,
+    error: null,
+  };
+}
+
+/** The record of a call the API did not answer (ModelUnavailableError): nothing spent. */
+export function failedCall(
+  purpose: CallRecord["purpose"],
+  tier: Tier,
+  model: string,
+  err: Pick<ModelUnavailableError, "latencyMs" | "message">,
+): CallRecord {
+  return {
+    purpose,
+    tier,
+    model,
+    outcome: "error",
+    usage: NO_USAGE,
+    costUsd: 0,
+    latencyMs: err.latencyMs,
+    error: err.message.slice(0, 500),
+  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Logger } from "../logger.ts";
 import type { TurnTools } from "./agent-turn.ts";
 import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
-import type { CallRecord, Tier } from "./call-log.ts";
+import { type CallRecord, failedCall, type Tier } from "./call-log.ts";
 import type { CannedText, Lang } from "./canned.ts";
 import type { CircuitBreaker } from "./circuit-breaker.ts";
-import { costUsd, NO_USAGE } from "./cost.ts";
+import { costUsd } from "./cost.ts";
 import { type Decision, shouldHandOff } from "./decision.ts";
 import type { HandoffReason } from "./handoff.ts";
 import type { BuiltPrompt } from "./prompt.ts";
@@ -143,16 +143,7 @@ export async function answerWithFallback(
           throw err; // aborted (shutdown, lost lease): the turn job runs again
         }
         breaker.failure();
-        req.onCall({
-          purpose: "answer",
-          tier,
-          model,
-          outcome: "error",
-          usage: NO_USAGE,
-          costUsd: 0,
-          latencyMs: err.latencyMs,
-          error: err.message.slice(0, 500),
-        });
+        req.onCall(failedCall("answer", tier, model, err));
         failures.push(`${tier}: ${err.status ?? "no answer"}`);
         engine.logger.warn({ tier, status: err.status, err: err.message }, "model call failed");
         continue;

@@ -24,10 +24,9 @@ import type { GraphClient } from "../whatsapp/graph/client.ts";
 import { actionRulesOf, agentOf, turnTools } from "./agent-turn.ts";
 import { cacheKey, hasPersonalData, lookupAnswer, storeAnswer } from "./answer-cache.ts";
 import { type ModelPort, ModelUnavailableError } from "./anthropic-client.ts";
-import { type CallRecord, recordCall, type Tier } from "./call-log.ts";
+import { type CallRecord, failedCall, recordCall, type Tier, textCall } from "./call-log.ts";
 import { type CannedText, canned, type Lang } from "./canned.ts";
 import type { CircuitBreaker } from "./circuit-breaker.ts";
-import { costUsd } from "./cost.ts";
 import { type AnswerOutcome, answerWithFallback } from "./fallback.ts";
 import { checkGuards } from "./guards.ts";
 import { type HandoffReason, requestHandoff } from "./handoff.ts";
@@ -358,16 +357,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
     try {
       const r = await deps.model.text(req, signal);
       breaker.success();
-      onCall({
-        purpose: "summary",
-        tier: "fast",
-        model: req.model,
-        outcome: r.ok ? "ok" : "max_tokens",
-        usage: r.usage,
-        costUsd: costUsd(req.model, r.usage),
-        latencyMs: r.latencyMs,
-        error: null,
-      });
+      onCall(textCall("summary", "fast", req.model, r));
       return r.ok && r.text ? r.text : null;
     } catch (err) {
       if (!(err instanceof ModelUnavailableError)) {
@@ -375,16 +365,7 @@ export function createResponder(deps: ResponderDeps): TurnProcessor {
         throw err;
       }
       breaker.failure();
-      onCall({
-        purpose: "summary",
-        tier: "fast",
-        model: req.model,
-        outcome: "error",
-        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
-        costUsd: 0,
-        latencyMs: err.latencyMs,
-        error: err.message.slice(0, 500),
-      });
+      onCall(failedCall("summary", "fast", req.model, err));
       return null;
     }
   }

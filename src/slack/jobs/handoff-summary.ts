@@ -1,10 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { ModelPort } from "../../ai/anthropic-client.ts";
 import { ModelUnavailableError } from "../../ai/anthropic-client.ts";
-import type { CallRecord } from "../../ai/call-log.ts";
-import { recordCall } from "../../ai/call-log.ts";
+import { type CallRecord, failedCall, recordCall, textCall } from "../../ai/call-log.ts";
 import type { CircuitBreaker } from "../../ai/circuit-breaker.ts";
-import { costUsd } from "../../ai/cost.ts";
 import { tokensUsedToday } from "../../ai/guards.ts";
 import { cleanHandoffSummary, handoffSummaryRequest } from "../../ai/handoff-summary.ts";
 import { getAiSwitch } from "../../ai/kill-switch.ts";
@@ -82,16 +80,7 @@ export function createHandoffSummaryJob(
       const r = await deps.model.text(req, ctx.signal);
       deps.breaker.success();
       summary = r.ok ? cleanHandoffSummary(r.text) : null;
-      call = {
-        purpose: "summary",
-        tier: "fast",
-        model: req.model,
-        outcome: r.ok ? "ok" : "max_tokens",
-        usage: r.usage,
-        costUsd: costUsd(req.model, r.usage),
-        latencyMs: r.latencyMs,
-        error: null,
-      };
+      call = textCall("summary", "fast", req.model, r);
     } catch (err) {
       if (!(err instanceof ModelUnavailableError)) {
         deps.breaker.abandon();
@@ -99,16 +88,7 @@ export function createHandoffSummaryJob(
       }
       deps.breaker.failure();
       log.warn({ err: err.message }, "handoff summary failed; keeping the automatic one");
-      call = {
-        purpose: "summary",
-        tier: "fast",
-        model: req.model,
-        outcome: "error",
-        usage: { inputTokens: 0, outputTokens: 0, cacheWriteTokens: 0, cacheReadTokens: 0 },
-        costUsd: 0,
-        latencyMs: err.latencyMs,
-        error: err.message.slice(0, 500),
-      };
+      call = failedCall("summary", "fast", req.model, err);
     }
     const now = deps.now();
     ctx.commit(() => {
