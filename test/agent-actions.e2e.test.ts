@@ -271,6 +271,68 @@ describe("agent actions as model tools", () => {
     ]);
   });
 
+  it("assign_team moves an existing thread to the team's channel, with a pointer left behind", async () => {
+    const f = await start(AGENT, (req) =>
+      firstLook(req)
+        ? { toolUses: [{ name: "assign_team", input: { team: "Sales" } }] }
+        : decision("Saya sambungkan ke tim sales ya Kak."),
+    );
+    // A person had the conversation in the escalation channel and gave it back to the AI.
+    const old = await f.handoff("saya mau bicara dengan orang beneran");
+    await f.settle();
+    expect((await f.press(old, "conversation_return_to_ai")).status).toBe(200);
+    await f.settle();
+    const bridges = f.sentTexts().length;
+    expect((await h!.meta.send(textMessage("mau beli 20 unit untuk kantor"))).status).toBe(200);
+    await f.settle();
+
+    // One thread row, now in Sales, with a new root there; the old thread points to it.
+    const roots = h!.slack.messages(SALES).filter((m) => !m.thread_ts && m.metadata);
+    expect(roots).toHaveLength(1);
+    expect(f.rows("select channel, root_ts from slack_threads")).toEqual([
+      { channel: SALES, root_ts: roots[0]!.ts },
+    ]);
+    expect(f.replies(old).some((m) => (m.text ?? "").startsWith("➡️ Moved to <#C0SALES>"))).toBe(
+      true,
+    );
+    const notice = h!.slack
+      .threadReplies(SALES, roots[0]!.ts)
+      .find((m) => m.text?.startsWith("🤖 AI"))!;
+    expect(notice.text).toContain("assigned to team *Sales*");
+    expect(JSON.stringify(notice.blocks)).toContain(
+      "the thread moved here from its earlier channel",
+    );
+    expect(f.rows("select state, team from conversations")).toEqual([
+      { state: "escalated", team: "Sales" },
+    ]);
+    // The customer is told a person is coming again, as on any handoff from the AI.
+    expect(
+      f
+        .sentTexts()
+        .slice(bridges)
+        .filter((t) => t.startsWith("Baik Kak, kami sambungkan dengan tim kami")),
+    ).toHaveLength(1);
+
+    // An agent's reply in the new thread reaches the customer.
+    const sent = f.sentTexts().length;
+    const posted = h!.slack.addMessage(SALES, {
+      user: "U0AGENT",
+      text: "Halo Kak, saya dari tim sales.",
+      thread_ts: roots[0]!.ts,
+    });
+    await f.event({
+      type: "message",
+      channel: SALES,
+      user: "U0AGENT",
+      text: "Halo Kak, saya dari tim sales.",
+      thread_ts: roots[0]!.ts,
+      ts: posted.ts,
+    });
+    await expect.poll(() => f.sentTexts().length, { timeout: 5000 }).toBe(sent + 1);
+    expect(f.sentTexts().at(-1)).toContain("saya dari tim sales");
+    expect(f.rows("select count(*) n from jobs where state = 'dead'")).toEqual([{ n: 0 }]);
+  });
+
   it("fewest open picks the least loaded member", async () => {
     const f = await start(
       {

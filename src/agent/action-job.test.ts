@@ -203,7 +203,7 @@ describe("agent.action", () => {
     expect(rows("select state from jobs")).toEqual([{ state: "done" }]);
   });
 
-  it("assigns from the user group (sorted); an open thread stays where it is", async () => {
+  it("assigns from the user group (sorted); an open thread moves to the team's channel", async () => {
     const id = conversation();
     withThread(id, "C0ESCALATE");
     queue(id, { action: "assign_team", team: "Sales" });
@@ -211,9 +211,22 @@ describe("agent.action", () => {
     expect(rows("select state, team from conversations")).toEqual([
       { state: "escalated", team: "Sales" },
     ]);
-    expect(rows("select channel from slack_threads")).toEqual([{ channel: "C0ESCALATE" }]);
-    expect(rows("select count(*) n from jobs where kind = 'handoff'")).toEqual([{ n: 0 }]);
-    expect(posts()[0]).toContain("in <#C0SALES> → <@U0A>");
+    // The row moves without a root; the handoff job (already told the customer) posts it there.
+    expect(rows("select channel, root_ts from slack_threads")).toEqual([
+      { channel: "C0SALES", root_ts: null },
+    ]);
+    const handoffs = rows<{ payload: string }>("select payload from jobs where kind = 'handoff'");
+    expect(handoffs).toHaveLength(1);
+    expect(JSON.parse(handoffs[0]!.payload)).toMatchObject({ customerNotified: true });
+    // The old thread gets its pointer, posted there explicitly; then the notice, in the new one.
+    const pointer = rows<{ payload: string }>(
+      "select payload from jobs where kind = 'slack.post' order by id limit 1",
+    )[0]!;
+    expect(JSON.parse(pointer.payload)).toMatchObject({
+      at: { channel: "C0ESCALATE", threadTs: "1790000000.000100" },
+      text: expect.stringContaining("Moved to <#C0SALES>"),
+    });
+    expect(posts()[1]).toContain("in <#C0SALES> → <@U0A>");
     expect(rows("select value from settings where key = 'agent.round_robin.sales'")).toEqual([
       { value: "U0A" },
     ]);

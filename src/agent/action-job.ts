@@ -1,6 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { eq } from "drizzle-orm";
-import { type HandoffPayload, requestHandoff } from "../ai/handoff.ts";
+import { enqueueHandoffJob, type HandoffPayload, requestHandoff } from "../ai/handoff.ts";
 import type { ActionRequest, AgentConfig, Team } from "../core/agent-config.ts";
 import { checkToolCall, findTeam, pickFewestOpen, pickRoundRobin } from "../core/agent-tools.ts";
 import type { ConversationId } from "../core/ids.ts";
@@ -10,7 +10,7 @@ import type { Logger } from "../logger.ts";
 import { actionNotice } from "../slack/blocks/action-notice.ts";
 import { closeConversation } from "../slack/controls.ts";
 import { enqueueThreadPost } from "../slack/enqueue.ts";
-import { createThread, threadForConversation } from "../slack/store.ts";
+import { createThread, threadForConversation, updateThread } from "../slack/store.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import { setContactField } from "../store/repositories/contact-fields.ts";
@@ -224,27 +224,59 @@ function apply(
           now,
         );
       }
+      const from = thread.channel !== team.channel ? thread : null;
+      if (from) {
+        // Moved: the old thread gets a pointer (posted there explicitly), the thread row moves
+        // to the team's channel without a root, and the handoff job posts the new root there
+        // (summary, transcript, buttons); later posts follow the row. Replies still written in
+        // the old thread are not relayed (no row owns that root any more): the pointer says so.
+        if (from.rootTs)
+          enqueueThreadPost(
+            db,
+            {
+              conversationId: c.id,
+              text: `➡️ Moved to <#${team.channel}>: the AI assigned this conversation to team *${team.name}*. Continue there; replies here no longer reach the customer.`,
+              at: { channel: from.channel, threadTs: from.rootTs },
+            },
+            `agent-move:${c.id}:${from.channel}:${from.rootTs}`,
+            now,
+          );
+        updateThread(
+          db,
+          from.id,
+          {
+            channel: team.channel,
+            rootTs: null,
+            rootWindowEndsAt: null,
+            rootUpdatedAt: null,
+            // A new handoff from the AI tells the customer again; one already with a person not.
+            ...(c.state === "bot" ? { bridgeSentAt: null } : {}),
+          },
+          now,
+        );
+      }
+      const payload: HandoffPayload = {
+        conversationId: c.id,
+        reason: "model_decision",
+        detail: `assigned to team ${team.name}`,
+        confidence: null,
+        summary: c.summary,
+        lastCustomerText: ctx.cause === null ? "" : (messageText(db, ctx.cause) ?? ""),
+        language,
+        // Already with a person: the customer was told then; the move only opens the new root.
+        customerNotified: c.state !== "bot",
+        at: now,
+      };
+      if (from && c.state !== "bot") enqueueHandoffJob(db, payload);
       if (c.state === "bot") {
-        const payload: HandoffPayload = {
-          conversationId: c.id,
-          reason: "model_decision",
-          detail: `assigned to team ${team.name}`,
-          confidence: null,
-          summary: c.summary,
-          lastCustomerText: ctx.cause === null ? "" : (messageText(db, ctx.cause) ?? ""),
-          language,
-          customerNotified: false,
-          at: now,
-        };
         if (!requestHandoff(db, payload))
           throw new Error("the conversation changed while it was being handed off");
       }
-      const moved = thread.channel !== team.channel;
       return {
         applied: true,
         picked,
-        // An open thread stays where the agents already talk; the notice there points to the team.
-        detail: moved ? `the thread stays in <#${thread.channel}>` : null,
+        // Shown as typed text (escaped), so no channel mention: the old thread links here.
+        detail: from ? "the thread moved here from its earlier channel" : null,
       };
     }
   }

@@ -66,6 +66,15 @@ export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
     .set({ handoffReason: payload.reason, handoffAt: payload.at })
     .where(eq(conversations.id, payload.conversationId))
     .run();
+  enqueueHandoffJob(db, payload);
+  return true;
+}
+
+/**
+ * Queues the `handoff` job alone, for a conversation already with a person whose thread must be
+ * (re)opened, e.g. moved to a team's channel: the job posts the root where the thread row says.
+ */
+export function enqueueHandoffJob(db: Db, payload: HandoffPayload): void {
   enqueueJob(
     db,
     {
@@ -80,7 +89,6 @@ export function requestHandoff(db: Db, payload: HandoffPayload): boolean {
     },
     payload.at,
   );
-  return true;
 }
 
 /**

@@ -12,6 +12,11 @@ export interface SlackPostPayload {
   linkMessageId?: MessageId;
   /** Once posted, mark this WhatsApp message (and those before it) read. */
   markRead?: string;
+  /**
+   * Post in this thread instead of the conversation's current one: the old thread after the
+   * conversation moved to another channel (its pointer to the new one).
+   */
+  at?: { channel: string; threadTs: string };
 }
 
 /** Payload of `slack.mirror_media`: a customer's media file for the thread. */

@@ -16,14 +16,15 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
   return async (job, ctx) => {
     const p = job.payload;
     const thread = threadForConversation(deps.db, p.conversationId);
-    if (!thread?.rootTs) {
+    const current = thread?.rootTs ? { channel: thread.channel, threadTs: thread.rootTs } : null;
+    const where = p.at ?? current;
+    if (!where) {
       // Queued behind the handoff in the same order key, so this only happens if that failed.
       throw Object.assign(new Error(`conversation ${p.conversationId}: thread not open yet`), {
         retryable: true,
       });
     }
     const log = lazyChild(deps.logger, { jobId: job.id, conversationId: p.conversationId });
-    const where = { channel: thread.channel, threadTs: thread.rootTs };
     // A retry may follow a post whose answer was lost: look for it before posting again.
     let ts: string | null | undefined = null;
     if (job.attempt > 1) {
@@ -32,7 +33,7 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
         log,
         "conversations.replies",
         () => findJobPost(deps.web, where, job.id),
-        thread.channel,
+        where.channel,
       );
       if (!found.ok) return found.outcome;
       ts = found.value;
@@ -45,20 +46,20 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
         "chat.postMessage",
         () =>
           deps.web.chat.postMessage({
-            channel: thread.channel,
+            channel: where.channel,
             thread_ts: where.threadTs,
             text: p.text,
             ...(p.blocks ? { blocks: p.blocks as KnownBlock[] } : {}),
             unfurl_links: false,
             metadata: jobPostMetadata(job.id),
           }),
-        thread.channel,
+        where.channel,
       );
       if (!res.ok) return res.outcome;
       ts = res.value?.ts;
     }
     if (p.linkMessageId && ts)
-      ctx.commit(() => linkSlackMessage(deps.db, p.linkMessageId!, thread.channel, ts));
+      ctx.commit(() => linkSlackMessage(deps.db, p.linkMessageId!, where.channel, ts));
     if (p.markRead) await markReadAfterMirror(deps, log, p.markRead);
   };
 }
