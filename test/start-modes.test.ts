@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type SlackEmulator, startSlackEmulator } from "../src/emulators/slack.ts";
-import { MAIN, type ServiceChild, startServiceChild, TSX } from "./helpers/child.ts";
+import { runToExit as runChild, type ServiceChild, startServiceChild } from "./helpers/child.ts";
 
 // `npm start` as a newcomer and an operator meet it: a real child process of src/main.ts, run in
 // an empty working directory (no .env can interfere), with only the environment given.
@@ -35,28 +34,7 @@ const content = {
 };
 
 /** Runs main.ts to its exit; returns the code and what it printed. */
-function runToExit(env: Record<string, string>, cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const proc = spawn(process.execPath, ["--import", TSX, MAIN], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    proc.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runToExit = (env: Record<string, string>, cwd: string) => runChild({ env, cwd });
 
 describe("npm start", () => {
   it("with no credentials opens the sandbox: /healthz and /sandbox answer, SIGTERM stops it cleanly", async () => {

@@ -1,42 +1,20 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { TSX } from "../../test/helpers/child.ts";
+import { MAIN, runToExit } from "../../test/helpers/child.ts";
 
 // `npm run prompt:check` as an operator runs it: a real child process, in an empty working
 // directory (no .env can interfere), with only the environment given.
 
 const root = join(import.meta.dirname, "..", "..");
 const CHECK = join(root, "src/ai/prompt-check.ts");
-const MAIN = join(root, "src/main.ts");
 const EXAMPLE = join(root, "prompts/business.example.md");
 const dir = mkdtempSync(join(tmpdir(), "jembatan-prompt-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(script: string, args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const proc = spawn(process.execPath, ["--import", TSX, script, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    proc.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+  runToExit({ script, args, env, cwd: dir });
 
 const FOLLOW_UPS = `"followUps": [
     { "after": "6h", "message": "Halo Kak, masih ada yang bisa kami bantu? Balas pesan ini kapan saja ya" },

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TSX } from "../../test/helpers/child.ts";
+import { runToExit } from "../../test/helpers/child.ts";
 import { type AnthropicEmulator, startAnthropicEmulator } from "../emulators/anthropic.ts";
 import { createAnthropicModel } from "./anthropic-client.ts";
 import { refuseSuggestion, runPromptOptimize, unwrapSuggestion } from "./prompt-optimize.ts";
@@ -52,28 +51,8 @@ async function optimize(args: string[]) {
   return { code, out: out.join("\n") };
 }
 
-function runChild(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const proc = spawn(process.execPath, ["--import", TSX, SCRIPT, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    proc.stdout.on("data", (d) => {
-      stdout += String(d);
-    });
-    proc.stderr.on("data", (d) => {
-      stderr += String(d);
-    });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runChild = (args: string[], env: Record<string, string>) =>
+  runToExit({ script: SCRIPT, args, env, cwd: dir, timeoutMs: 30_000 });
 
 describe("npm run prompt:optimize", () => {
   it("shows the diff of a checked suggestion and writes nothing without --write", async () => {

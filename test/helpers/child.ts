@@ -67,3 +67,48 @@ export async function startServiceChild(
     },
   };
 }
+
+/** What a child process printed before it exited. */
+export interface ChildExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `script` (default `src/main.ts`) with `args` as a real child process with only `env` (and
+ * PATH), in `cwd`, and resolves once it exits (SIGKILLed after `timeoutMs`): for commands and
+ * starts that are expected to end on their own.
+ */
+export function runToExit(opts: {
+  script?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+}): Promise<ChildExit> {
+  return new Promise((resolve) => {
+    const proc = spawn(
+      process.execPath,
+      ["--import", TSX, opts.script ?? MAIN, ...(opts.args ?? [])],
+      {
+        cwd: opts.cwd ?? root,
+        env: { PATH: process.env.PATH ?? "", ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (d) => {
+      stdout += String(d);
+    });
+    proc.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 20_000);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
