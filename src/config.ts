@@ -53,6 +53,14 @@ export const envSchema = z.object({
   ),
   PORT: int(3000, 0, 65535),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default("db/jembatan.sqlite")),
+  // PostgreSQL instead of the SQLite file: several instances may share it (docs/scaling.md).
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/i, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(logLevels).default("info")),
   // Guarding /metrics: long enough not to be guessed, no spaces (it travels in a header).
   METRICS_TOKEN: z.preprocess(
@@ -194,6 +202,8 @@ type Env = z.infer<typeof envSchema>;
 export interface Config {
   port: number;
   databasePath: string;
+  /** DATABASE_URL: PostgreSQL, used instead of `databasePath` when set. */
+  databaseUrl: string | null;
   logLevel: (typeof logLevels)[number];
   /** METRICS_TOKEN: `/metrics` wants `Authorization: Bearer <token>`; null: open. */
   metricsToken: string | null;
@@ -431,6 +441,7 @@ function toConfig(e: Env): Config {
   return {
     port: e.PORT,
     databasePath: e.DATABASE_PATH,
+    databaseUrl: e.DATABASE_URL ?? null,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN ?? null,
     whatsapp: {
@@ -542,13 +553,53 @@ function toConfig(e: Env): Config {
 }
 
 /**
- * Only the database path, for operator commands (`npm run ai`) that must work with nothing else
- * configured.
+ * Only the database, for operator commands (`npm run ai`) that must work with nothing else
+ * configured: DATABASE_URL when set, else DATABASE_PATH (`openDatabase` takes either).
  */
 export function loadDatabasePath(env: Record<string, string | undefined>): string {
+  const url = envSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL);
+  if (!url.success)
+    throw new ConfigError(["DATABASE_URL: must be a postgres:// or postgresql:// URL"]);
+  if (url.data) return url.data;
   const parsed = envSchema.shape.DATABASE_PATH.safeParse(env.DATABASE_PATH);
   if (!parsed.success) throw new ConfigError(["DATABASE_PATH: must be a file path"]);
   return parsed.data;
+}
+
+/**
+ * Both database settings, for `npm run db:migrate-to-pg`, which reads the SQLite file
+ * (DATABASE_PATH) and fills the PostgreSQL database (DATABASE_URL, null when unset). The URL is
+ * passed on as written: the command checks it, as it checks one given with `--to`.
+ */
+export function loadMigrationDatabases(env: Readonly<Record<string, string | undefined>>): {
+  databasePath: string;
+  databaseUrl: string | null;
+} {
+  const parsed = envSchema.shape.DATABASE_PATH.safeParse(env.DATABASE_PATH);
+  if (!parsed.success) throw new ConfigError(["DATABASE_PATH: must be a file path"]);
+  return { databasePath: parsed.data, databaseUrl: env.DATABASE_URL?.trim() || null };
+}
+
+/** Where the database a config names lives: the PostgreSQL URL or the SQLite file. */
+export function databaseLocation(config: Pick<Config, "databasePath" | "databaseUrl">): string {
+  return config.databaseUrl ?? config.databasePath;
+}
+
+/**
+ * The PostgreSQL server tests may use (JEMBATAN_TEST_PG_URL, any database on it; tests create
+ * and drop their own), or null: the suites run on SQLite only. Read here because nothing else
+ * reads the environment.
+ */
+export function testPostgresUrl(
+  env: Record<string, string | undefined> = process.env,
+): string | null {
+  const v = env.JEMBATAN_TEST_PG_URL;
+  return v && /^postgres(ql)?:\/\//i.test(v) ? v : null;
+}
+
+/** JEMBATAN_TEST_ENGINE=postgres: the suites' databases are PostgreSQL ones (see store/testing.ts). */
+export function testWantsPostgres(env: Record<string, string | undefined> = process.env): boolean {
+  return env.JEMBATAN_TEST_ENGINE === "postgres";
 }
 
 /** The retention settings alone, for `npm run contact -- retention` (needs nothing else). */

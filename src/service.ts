@@ -5,6 +5,7 @@ import { createAgentActionJob } from "./agent/action-job.ts";
 import { createFollowUpJob, FOLLOW_UP_JOB, scheduleFollowUps } from "./agent/follow-ups.ts";
 import { agentOf } from "./ai/agent-turn.ts";
 import { createAnthropicModel } from "./ai/anthropic-client.ts";
+import { storedBreakerState } from "./ai/breaker-store.ts";
 import { CircuitBreaker } from "./ai/circuit-breaker.ts";
 import { HANDOFF_JOB, requestHandoff, whenHandoffCommitted } from "./ai/handoff.ts";
 import { createKnowledgeBase, type KnowledgeBase } from "./ai/knowledge-base.ts";
@@ -12,7 +13,7 @@ import type { Transcriber } from "./ai/media.ts";
 import { PRICES } from "./ai/pricing.ts";
 import { loadBusinessPrompt } from "./ai/prompt-file.ts";
 import { createResponder } from "./ai/responder.ts";
-import type { Config } from "./config.ts";
+import { type Config, databaseLocation } from "./config.ts";
 import { AGENT_ACTION_JOB } from "./core/agent-config.ts";
 import type { ConversationId, MessageId } from "./core/ids.ts";
 import { type AppEnv, createHttpApp } from "./http/app.ts";
@@ -36,7 +37,7 @@ import { notifyOptOutChange } from "./slack/opt-out.ts";
 import { threadForConversation } from "./slack/store.ts";
 import { templateStatusHandler } from "./slack/template-status.ts";
 import { createJobWebClient } from "./slack/web.ts";
-import { type Db, openDatabase } from "./store/db.ts";
+import { type Db, describeDatabase, listenForJobs, openDatabase } from "./store/db.ts";
 import { startPruningTimer } from "./store/pruning.ts";
 import { getMessage } from "./store/repositories/messages.ts";
 import { startRetentionTimer } from "./store/retention.ts";
@@ -87,7 +88,7 @@ export async function startService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
-  const db = openDatabase(config.databasePath, {
+  const db = openDatabase(databaseLocation(config), {
     warn: (fields, msg) => logger.warn({ component: "store", ...fields }, msg),
   });
   // /metrics: gauges read from the database with the business day, plus the latency histograms
@@ -121,10 +122,17 @@ export async function startService(
       "ANTHROPIC_API_KEY is not set: offline mode, answering strong knowledge-base matches only and handing off everything else",
     );
   }
-  const breaker = () =>
+  // Kept in the store, so that several instances share one view of a failing model.
+  const breaker = (tier: "fast" | "smart") =>
     new CircuitBreaker({
       failures: config.ai.breakerFailures,
       cooldownMs: config.ai.breakerCooldownMs,
+      store: storedBreakerState(db, tier),
+      // A trial outlives its slowest call (all retries), so a killed instance's trial is freed.
+      trialLeaseMs: Math.max(
+        config.ai.breakerCooldownMs,
+        config.ai.timeoutMs * (config.ai.maxRetries + 1) + 10_000,
+      ),
     });
   const alertSettings = {
     channel: config.slack.alertChannel,
@@ -145,7 +153,7 @@ export async function startService(
     utcOffsetMinutes: config.business.utcOffsetMinutes,
   });
   // Shared with the handoff summaries: an open circuit spares them the failing model too.
-  const fastBreaker = breaker();
+  const fastBreaker = breaker("fast");
   const responder = createResponder({
     runtime: runtimeSettings.values,
     db,
@@ -153,7 +161,7 @@ export async function startService(
     model,
     business,
     kb,
-    breakers: { fast: fastBreaker, smart: breaker() },
+    breakers: { fast: fastBreaker, smart: breaker("smart") },
     settings: {
       models: { fast: config.anthropic.modelFast, smart: config.anthropic.modelSmart },
       confidenceThreshold: config.ai.confidenceThreshold,
@@ -383,6 +391,9 @@ export async function startService(
   }
   const { server, port } = listening;
   jobRunner.start();
+  // Several instances on one PostgreSQL database: a job queued (or put back) by another instance
+  // wakes this runner at once (NOTIFY from a trigger on jobs), instead of at its next poll.
+  const stopListening = listenForJobs(db, () => jobRunner.wake());
   const stopSweeper = bridge.startSweeper(config.slack.sweepSeconds * 1000);
   // Rate alerts (send and model errors, answer p95, escalations): evaluated every minute.
   const stopRateAlerts = startRateAlerts({
@@ -412,11 +423,15 @@ export async function startService(
       enqueueJob(db, {
         kind: "templates.sync",
         payload: null,
-        dedupeKey: `templates.sync:start:${Date.now()}`,
+        // One refresh per start, and one for instances that start in the same minute together.
+        dedupeKey: `templates.sync:start:${Math.floor(Date.now() / 60_000)}`,
       }),
     );
   }
-  logger.info({ port, database: config.databasePath, worker: runner.workerId }, "jembatan started");
+  logger.info(
+    { port, database: describeDatabase(databaseLocation(config)), worker: runner.workerId },
+    "jembatan started",
+  );
 
   return {
     config,
@@ -429,6 +444,7 @@ export async function startService(
     async stop(timeoutMs = config.jobs.shutdownMs) {
       draining = true;
       stopSweeper();
+      stopListening();
       stopRateAlerts();
       await retention.stop();
       await pruning.stop();

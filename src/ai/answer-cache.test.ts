@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../store/db.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
 import {
   answerCacheStats,
@@ -54,5 +55,24 @@ describe("answer cache", () => {
       hitRate: 1 / 3,
       entries: 1,
     });
+  });
+
+  it("is one cache for every instance on the database, with one hit rate", () => {
+    // A second handle on the same database stands in for a second instance.
+    const other = openDatabase(t.path);
+    try {
+      const key = cacheKey("jam buka toko?", scope)!;
+      storeAnswer(
+        t.db,
+        { key, question: "jam buka toko?", answer: "09.00-21.00", language: "id" },
+        5000,
+        1000,
+      );
+      expect(lookupAnswer(other, key, 2000)).toBe("09.00-21.00");
+      expect(lookupAnswer(t.db, key, 2000)).toBe("09.00-21.00");
+      expect(answerCacheStats(other, 2000)).toMatchObject({ lookups: 2, hits: 2, entries: 1 });
+    } finally {
+      other.$client.close();
+    }
   });
 });

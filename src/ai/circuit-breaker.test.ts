@@ -42,3 +42,17 @@ describe("CircuitBreaker", () => {
     expect(b.allow()).toBe(true);
   });
 });
+
+describe("CircuitBreaker trial lease", () => {
+  it("frees a trial that never reported after the lease", () => {
+    let t = 0;
+    const b = new CircuitBreaker({ failures: 1, cooldownMs: 10, trialLeaseMs: 100, now: () => t });
+    b.failure();
+    t = 10;
+    expect(b.allow()).toBe(true);
+    t = 109;
+    expect(b.allow()).toBe(false);
+    t = 110;
+    expect(b.allow()).toBe(true);
+  });
+});

@@ -36,6 +36,12 @@ export interface SendJobDeps {
    * When this process started taking webhooks. The unknown-outcome wait is counted from the later
    * of the first attempt and this: a status webhook can only arrive while we are up, and after a
    * long outage or a crash loop Meta's redelivery of it may still be on its way.
+   *
+   * Per instance, and safe so: with several instances the status webhook may have reached any of
+   * them, and this instance's start is never earlier than the service's (a job of a killed
+   * instance taken over by one that has been up all along waits from its first send, as it
+   * should; one taken by a freshly started instance waits from that start, a little longer than
+   * needed but never sending twice).
    */
   upSince?: number;
   /** How often to retry while the access token or the account needs an operator. */

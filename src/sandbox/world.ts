@@ -77,6 +77,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<SandboxWo
   const env: Record<string, string | undefined> = {
     ...opts.env,
     DATABASE_PATH: opts.env.DATABASE_PATH || SANDBOX.databasePath,
+    // The sandbox's fake customers never go into a real PostgreSQL database.
+    DATABASE_URL: undefined,
     WHATSAPP_APP_SECRET: SANDBOX.appSecret,
     WHATSAPP_VERIFY_TOKEN: SANDBOX.verifyToken,
     WHATSAPP_ACCESS_TOKEN: SANDBOX.accessToken,

@@ -15,6 +15,7 @@ import { enqueueJob } from "../jobs/repository.ts";
 import type { Logger } from "../logger.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
+import { holdsSingleton } from "../store/singleton.ts";
 import { inTransaction } from "../store/tx.ts";
 import { type FigureWindows, measureAlertFigures } from "./alert-figures.ts";
 import type { SlackAnnouncePayload } from "./jobs/announce.ts";
@@ -179,6 +180,7 @@ export function startRateAlerts(opts: {
   const now = opts.now ?? Date.now;
   const timer = setInterval(() => {
     try {
+      if (!holdsSingleton(opts.db, "rate-alerts")) return;
       if (evaluateRateAlerts(opts.db, opts.settings, opts.rates, now()) > 0) opts.wake();
     } catch (err) {
       opts.logger.error({ err }, "rate alert evaluation failed");

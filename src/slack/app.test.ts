@@ -130,6 +130,19 @@ describe("createSlackApp, HTTP mode", () => {
     expect(emu.messages("C0ESCALATE").map((m) => m.text)).toEqual(["via emulator"]);
   });
 
+  it("keeps no conversation state in this process (Bolt's memory store is off)", async () => {
+    const { slack } = make({ botId: "B0BOTID", botUserId: "U0BOTUSER" });
+    const seen: unknown[] = [];
+    slack.app.message(async ({ context }) => {
+      seen.push(context.updateConversation);
+    });
+    await slack.app.processEvent({
+      body: eventCallback(messageEvent({ channel: "C0ESCALATE", user: "U0AGENT", text: "x" })).json,
+      ack: async () => {},
+    });
+    expect(seen).toEqual([undefined]);
+  });
+
   it("needs a signing secret without an app token", () => {
     const { logger } = capturingLogger();
     expect(() =>

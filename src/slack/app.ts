@@ -106,6 +106,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     // The same level as ours, so that Bolt does not reset it to its default (info).
     logLevel: boltLogger.getLevel(),
     clientOptions: { ...opts.clientOptions, slackApiUrl: opts.apiUrl },
+    // Bolt's default conversation store (`context.updateConversation`) is a Map in this process's
+    // memory: with several instances behind one balancer each would see a different one. Nothing
+    // here uses it, and state shared by listeners belongs in the database, so it is off.
+    convoStore: false,
     // Without the ids Bolt would fire auth.test from its constructor and keep the promise
     // unobserved (a failure becomes an unhandled rejection); deferring makes start() run it.
     ...(knownIdentity

@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { ClaimedJob, JobHandler } from "../jobs/types.ts";
+import { holdsSingleton } from "../store/singleton.ts";
 import { liveSettings, type SlackDeps } from "./deps.ts";
 import { createAnnounceJob } from "./jobs/announce.ts";
 import { createHandoffJob } from "./jobs/handoff.ts";
@@ -17,6 +18,7 @@ import {
   registerSettingsActions,
   registerViewListeners,
 } from "./listeners/index.ts";
+
 import { createMirrorProcessor } from "./mirror.ts";
 import { returnAfterOutage } from "./outage-return.ts";
 import { createRoleCheck } from "./roles.ts";
@@ -83,6 +85,8 @@ export function createSlackBridge(
     startSweeper(intervalMs) {
       const timer = setInterval(() => {
         try {
+          // Several instances on one PostgreSQL database: one of them sweeps.
+          if (!holdsSingleton(deps.db, "sla-sweeper")) return;
           const now = deps.now();
           const returned = returnAfterOutage(
             deps.db,

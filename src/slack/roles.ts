@@ -31,6 +31,10 @@ export function createRoleCheck(
 ): RoleCheck {
   const listed = new Set(settings.managers);
   const ttl = settings.groupTtlMs ?? 5 * 60_000;
+  // A copy of Slack's own list, kept per process on purpose: every instance reads the same
+  // source (Slack, not our database) and trusts its copy for at most `ttl`, so with several
+  // instances a change in the group still applies everywhere within `ttl`, as with one. Nothing
+  // this process writes is kept here, so no instance can act on another's stale decision.
   let members: { ids: Set<string>; at: number } | null = null;
   return async (userId) => {
     if (listed.has(userId)) return true;

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { PgDatabase } from "./pg/database.ts";
 import * as schema from "./schema.ts";
 
 /** The drizzle handle every repository takes. */
@@ -14,6 +15,48 @@ export const MIGRATIONS_FOLDER = resolve(
   dirname(fileURLToPath(import.meta.url)),
   "../../db/migrations",
 );
+
+/** Where the PostgreSQL migrations live (`db/migrations-pg`), kept in step with the SQLite ones. */
+export const PG_MIGRATIONS_FOLDER = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../db/migrations-pg",
+);
+
+/** Held while one instance applies migrations, so that instances starting together take turns. */
+const PG_MIGRATE_LOCK_KEY = 0x6a656d6d; // "jemm"
+
+/** Which engine a database location names: a postgres:// URL, or else a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** A database location fit for logs: a URL loses its password. */
+export function describeDatabase(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const u = new URL(location);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+}
+
+/**
+ * Calls `wake` when another instance queues or releases a job (PostgreSQL NOTIFY on
+ * `jembatan_jobs`, sent by a trigger on the jobs table). SQLite has one process per file, whose
+ * runner is woken in-process: nothing to listen to. Returns a function that stops listening.
+ */
+export function listenForJobs(db: Db, wake: () => void): () => void {
+  const client = db.$client as unknown;
+  if (!(client instanceof PgDatabase)) return () => {};
+  return client.client.listen("jembatan_jobs", () => wake());
+}
+
+/** The engine behind a handle. */
+export function engineOf(db: Db): "sqlite" | "postgres" {
+  return (db.$client as unknown) instanceof PgDatabase ? "postgres" : "sqlite";
+}
 
 /** Whoever wants to hear that a database file was readable by others (a logger's `warn`). */
 export interface OpenDatabaseOptions {
@@ -33,6 +76,7 @@ const OWNER_ONLY_DIR = 0o700;
  * with a wider mode; that is reported once through `warn` (default: a process warning).
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
+  if (isPostgresUrl(path)) return openPostgres(path);
   const file = path !== ":memory:" && path !== "" ? resolve(path) : null;
   // Before SQLite opens the file: it gives the -wal and -shm files it creates the database
   // file's mode, and resets empty leftover ones to it.
@@ -52,6 +96,23 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
+}
+
+/**
+ * Connects to PostgreSQL (one connection, see `pg/database.ts`) and applies pending migrations
+ * from `db/migrations-pg`. The same repositories, written for SQLite, run on it unchanged.
+ */
+export function openPostgres(url: string): Db {
+  const client = new PgDatabase(url);
+  try {
+    client.client.migrate(PG_MIGRATIONS_FOLDER, PG_MIGRATE_LOCK_KEY);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  // drizzle's better-sqlite3 session only calls prepare/run/get/all/raw and transaction, which
+  // the PostgreSQL facade provides with the same meaning.
+  return drizzle(client as unknown as Database.Database, { schema }) as Db;
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   type PruningSettings,
   pruningCutoffs,
 } from "./pruning-rule.ts";
+import { holdsSingleton } from "./singleton.ts";
+
 import { inTransaction } from "./tx.ts";
 
 /**
@@ -119,6 +121,12 @@ export interface PruningLogger {
 /** Pruning's timer (see `startBatchedTimer`). */
 export type PruningTimer = BatchedTimer<PruningCounts>;
 
+/** Another instance holds the pruning singleton: a run with nothing to do. */
+// biome-ignore lint/correctness/useYield: an empty run, as the timer's steps contract wants.
+function* nothingToPrune(): Generator<PruningCounts, PruningCounts> {
+  return { jobs: 0, statusEvents: 0 };
+}
+
 /**
  * Prunes shortly after start and then hourly, yielding to the event loop between batches. The
  * timers are unref'd: they never keep the process alive. Logs counts only.
@@ -134,7 +142,11 @@ export function startPruningTimer(opts: {
 }): PruningTimer {
   const { db, settings, logger } = opts;
   return startBatchedTimer({
-    steps: (startedAt) => pruningSteps(db, pruningCutoffs(startedAt, settings), opts.batch),
+    // Several instances on one PostgreSQL database: one of them prunes.
+    steps: (startedAt) =>
+      holdsSingleton(db, "pruning")
+        ? pruningSteps(db, pruningCutoffs(startedAt, settings), opts.batch)
+        : nothingToPrune(),
     done: (counts, ms) =>
       (counts.jobs + counts.statusEvents > 0 ? logger.info : logger.debug).call(
         logger,

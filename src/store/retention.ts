@@ -13,6 +13,7 @@ import {
 } from "../core/retention.ts";
 import { type BatchedTimer, startBatchedTimer } from "./batched-timer.ts";
 import type { Db } from "./db.ts";
+import { holdsSingleton } from "./singleton.ts";
 import { inTransaction } from "./tx.ts";
 
 /**
@@ -486,7 +487,11 @@ export function startRetentionTimer(opts: {
   if (disabled) logger.info({ settings }, "retention disabled: personal data is kept forever");
   return startBatchedTimer({
     // Disabled: each run is an empty generator (nothing to redact, nothing logged).
-    steps: disabled ? emptyRun : (startedAt) => retentionSteps(db, settings, startedAt),
+    // Several instances on one PostgreSQL database: one of them applies retention.
+    steps: disabled
+      ? emptyRun
+      : (startedAt) =>
+          holdsSingleton(db, "retention") ? retentionSteps(db, settings, startedAt) : emptyRun(),
     done: (report, ms) => {
       if (report === null) return;
       const changed = Object.entries(report.counts).some(([k, v]) => k !== "inUse" && v > 0);

@@ -11,6 +11,8 @@ import {
 import { type SlackEmulator, startSlackEmulator } from "../../src/emulators/slack.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 import { type Service, type ServiceOverrides, startService } from "../../src/service.ts";
+import { engineOf } from "../../src/store/db.ts";
+import { createTestPgDatabase, type TestPgDatabase, testEngine } from "../../src/store/testing.ts";
 
 export const APP_SECRET = "test-app-secret";
 export const VERIFY_TOKEN = "test-verify-token";
@@ -78,6 +80,8 @@ export async function startHarness(
     phoneNumberId: PHONE_NUMBER_ID,
   });
   const slack = await startSlackEmulator();
+  // On the PostgreSQL pass (`npm test`), each harness gets its own database on the test server.
+  const pg: TestPgDatabase | null = testEngine() === "postgres" ? createTestPgDatabase() : null;
   // Bolt calls auth.test against the emulator at start, as it would against Slack.
   const config = loadConfig(
     testEnv(graph.url, dir, {
@@ -85,6 +89,7 @@ export async function startHarness(
       SLACK_BOT_TOKEN: slack.botToken,
       SLACK_BOT_ID: "",
       SLACK_BOT_USER_ID: "",
+      ...(pg ? { DATABASE_URL: pg.url } : {}),
       ...extraEnv,
     }),
   );
@@ -101,6 +106,7 @@ export async function startHarness(
   } catch (err) {
     await graph.close();
     await slack.close();
+    pg?.drop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -118,6 +124,7 @@ export async function startHarness(
       await service.stop(2000);
       await graph.close();
       await slack.close();
+      pg?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -128,7 +135,9 @@ export function tableCounts(service: Service): Record<string, number> {
   const client = service.db.$client;
   const tables = client
     .prepare(
-      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+      engineOf(service.db) === "postgres"
+        ? "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'"
+        : "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
     )
     .all() as { name: string }[];
   return Object.fromEntries(
