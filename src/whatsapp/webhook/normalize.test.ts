@@ -659,6 +659,27 @@ describe("parseDelivery: malformed input", () => {
     ]);
   });
 
+  it("refuses an id far longer than WhatsApp's, which no unique index could hold, keeping siblings", () => {
+    const huge = `wamid.${"x".repeat(600)}`;
+    const payload = envelope(
+      textMessage("too long", { id: huge }),
+      textMessage("fine", { id: `wamid.${"y".repeat(200)}` }),
+    );
+    const value = payload.entry[0]!.changes[0]!.value;
+    value.statuses = [
+      { id: huge, status: "read", timestamp: "1700000000", recipient_id: "6281" },
+      { id: "wamid.S", status: "r".repeat(200), timestamp: "1700000000", recipient_id: "6281" },
+      { id: "wamid.S", status: "delivered", timestamp: "1700000000", recipient_id: "6281" },
+    ];
+    const result = parseDelivery(JSON.parse(JSON.stringify(payload)));
+    if (!result.ok) throw new Error(result.error);
+    expect(result.delivery.messages.map((m) => m.waMessageId)).toEqual([
+      `wamid.${"y".repeat(200)}`,
+    ]);
+    expect(result.delivery.statuses.map((s) => s.status)).toEqual(["delivered"]);
+    expect(result.issues.length).toBe(3);
+  });
+
   it("tolerates unknown fields and nulls in optional places", () => {
     const payload = textMessage("hi", {
       id: "wamid.X",

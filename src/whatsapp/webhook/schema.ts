@@ -29,6 +29,16 @@ const numberLike = z.union(
 
 const optionalString = z.string().nullish();
 
+/**
+ * WhatsApp's ids (wamid, wa_id, business-scoped user ids, group ids) are well under 100
+ * characters. They are stored in unique indexes, and PostgreSQL refuses an index entry over
+ * about 2.7 kB: a longer "id" is not WhatsApp's, and its item is refused like any malformed one
+ * (on both engines, so that they accept the same deliveries).
+ */
+const ID_MAX = 512;
+const waIdString = z.string().min(1).max(ID_MAX);
+const optionalId = z.string().max(ID_MAX).nullish();
+
 /** The top of a delivery: the only part that makes the whole delivery invalid when wrong. */
 export const envelopeSchema = z.looseObject({
   object: z.literal("whatsapp_business_account"),
@@ -58,8 +68,8 @@ export const messagesValueSchema = z.looseObject({
 });
 
 export const contactSchema = z.looseObject({
-  wa_id: optionalString,
-  user_id: optionalString,
+  wa_id: optionalId,
+  user_id: optionalId,
   profile: z.looseObject({ name: optionalString, username: optionalString }).nullish(),
 });
 
@@ -93,15 +103,15 @@ export const referralSchema = z.looseObject({
  * `contacts` (normalisation looks there).
  */
 export const messageSchema = z.looseObject({
-  id: z.string().min(1),
-  from: z.string().min(1).nullish().catch(undefined),
-  from_user_id: z.string().min(1).nullish().catch(undefined),
+  id: waIdString,
+  from: waIdString.nullish().catch(undefined),
+  from_user_id: waIdString.nullish().catch(undefined),
   timestamp: unixSeconds,
   type: z.string().min(1),
   // A broken context, referral or error list should not lose the message itself.
   context: contextSchema.nullish().catch(undefined),
   referral: referralSchema.nullish().catch(undefined),
-  group_id: z.string().min(1).nullish().catch(undefined),
+  group_id: waIdString.nullish().catch(undefined),
   system: z.unknown().optional(),
   errors: z.array(z.unknown()).nullish().catch(undefined),
 });
@@ -146,11 +156,11 @@ export const orderSchema = z.looseObject({
 export const systemSchema = z.looseObject({
   body: optionalString,
   type: optionalString,
-  new_wa_id: optionalString,
-  wa_id: optionalString,
+  new_wa_id: optionalId,
+  wa_id: optionalId,
   user: optionalString,
-  user_id: optionalString,
-  previous_user_id: optionalString,
+  user_id: optionalId,
+  previous_user_id: optionalId,
 });
 
 /**
@@ -211,12 +221,13 @@ export const reactionSchema = z.looseObject({
 export const unsupportedSchema = z.looseObject({ type: optionalString });
 
 export const statusSchema = z.looseObject({
-  id: z.string().min(1),
-  status: z.string(),
+  id: waIdString,
+  // Stored beside the id in a unique index; Meta's statuses are single words.
+  status: z.string().max(128),
   timestamp: unixSeconds,
-  recipient_id: optionalString,
+  recipient_id: optionalId,
   // Business-scoped user id of the recipient (2026+), the only recipient id for some users.
-  recipient_user_id: optionalString,
+  recipient_user_id: optionalId,
   biz_opaque_callback_data: optionalString,
   pricing: z.looseObject({ category: optionalString }).nullish().catch(undefined),
   errors: z.array(z.unknown()).nullish().catch(undefined),
