@@ -6,6 +6,7 @@ import { type SlackEmulator, startSlackEmulator } from "./emulators/slack.ts";
 import { createLogger } from "./logger.ts";
 import { createSlackApp } from "./slack/app.ts";
 import { startupProblem } from "./startup-problem.ts";
+import { openDatabase } from "./store/db.ts";
 
 // The real Bolt app and Web API client against the Slack emulator (or a closed port): the errors
 // they throw at start become one line naming the variable.
@@ -69,6 +70,21 @@ describe("startupProblem", () => {
     expect(startupProblem(err)).toBe(
       `PORT: port ${port} is already in use (another jembatan or program listens there); stop it or set PORT to a free port`,
     );
+  });
+
+  it("names DATABASE_URL when PostgreSQL cannot be reached, without the password", () => {
+    // A real connection attempt to a closed port, through the real open path.
+    let caught: unknown;
+    try {
+      openDatabase("postgres://jembatan:hunter2@127.0.0.1:9/jembatan");
+    } catch (err) {
+      caught = err;
+    }
+    const line = startupProblem(caught);
+    expect(line).toMatch(
+      /^DATABASE_URL: could not open the PostgreSQL database postgres:\/\/jembatan:\*\*\*@127\.0\.0\.1:9\/jembatan \(.*ECONNREFUSED/,
+    );
+    expect(line).not.toContain("hunter2");
   });
 
   it("leaves other errors to the full log", () => {

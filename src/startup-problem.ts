@@ -1,4 +1,5 @@
 import { PromptFileError } from "./ai/prompt-file.ts";
+import { DatabaseOpenError } from "./store/db.ts";
 
 /**
  * One line for a start that failed on a remote's answer to our configuration (Slack's
@@ -11,6 +12,8 @@ import { PromptFileError } from "./ai/prompt-file.ts";
 export function startupProblem(err: unknown): string | null {
   // An invalid business prompt: its message lists every problem and says how to check the file.
   if (err instanceof PromptFileError) return err.message;
+  // PostgreSQL unreachable, refusing the login, or the database missing (DATABASE_URL).
+  if (err instanceof DatabaseOpenError) return err.message;
   const listen = listenError(err);
   if (listen) return listen;
   const slack = slackError(err);

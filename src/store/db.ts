@@ -30,6 +30,11 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/** The database could not be opened; the message names the variable to fix. */
+export class DatabaseOpenError extends Error {
+  override readonly name = "DatabaseOpenError";
+}
+
 /** A database location fit for logs: a URL loses its password. */
 export function describeDatabase(location: string): string {
   if (!isPostgresUrl(location)) return location;
@@ -107,8 +112,17 @@ export function openPostgres(url: string): Db {
   try {
     client.client.migrate(PG_MIGRATIONS_FOLDER, PG_MIGRATE_LOCK_KEY);
   } catch (err) {
-    client.close();
-    throw err;
+    try {
+      client.close();
+    } catch {
+      // the connection never opened
+    }
+    throw new DatabaseOpenError(
+      `DATABASE_URL: could not open the PostgreSQL database ${describeDatabase(url)} (${
+        err instanceof Error ? err.message : String(err)
+      }); check the host, port, user, password, that the database exists and that the user may create tables in it`,
+      { cause: err },
+    );
   }
   // drizzle's better-sqlite3 session only calls prepare/run/get/all/raw and transaction, which
   // the PostgreSQL facade provides with the same meaning.
