@@ -18,10 +18,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const engines = (process.env.JEMBATAN_TEST_ENGINES ?? "sqlite,postgres").split(",");
 const requirePg = process.env.JEMBATAN_REQUIRE_PG === "1";
-// What the PostgreSQL pass runs: the store, the job runner and the end-to-end suites. Left out:
-// suites whose services run on a SQLite file of their own by design (the single-process crash
-// and chaos campaigns, the sandbox, start modes), which the first pass already ran, and the
-// multi-instance test, which is PostgreSQL-only and ran in the first pass too.
+// What the PostgreSQL pass runs: the store, the job runner and the end-to-end suites that go
+// through the store. Left out, because the first pass ran them and the engine changes nothing in
+// them: services that run on a SQLite file of their own by design (the single-process crash and
+// chaos campaigns, the sandbox, start modes), the PostgreSQL-only multi-instance test, and
+// suites about parsing, prompts and CPU rather than storage (real payloads, edge input, event
+// loop, evals, formatting, log privacy). This keeps CI within its time.
 const PG_SUITES = ["src/store", "src/jobs", "test"];
 const PG_EXCLUDE = [
   "test/chaos-*",
@@ -31,6 +33,13 @@ const PG_EXCLUDE = [
   "test/start-modes.test.ts",
   "test/sandbox-browser.e2e.test.ts",
   "test/multi-instance.test.ts",
+  "test/real-payloads.e2e.test.ts",
+  "test/edge-input.e2e.test.ts",
+  "test/event-loop.e2e.test.ts",
+  "test/eval.e2e.test.ts",
+  "test/agent-format.e2e.test.ts",
+  "test/log-privacy.e2e.test.ts",
+  "test/prompt-variables.e2e.test.ts",
 ];
 
 function vitest(extraEnv, files, exclude = []) {

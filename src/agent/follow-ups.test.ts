@@ -15,6 +15,7 @@ import type { JobHandler } from "../jobs/types.ts";
 import { createLogger } from "../logger.ts";
 import { queueOutbound } from "../outbound/queue.ts";
 import { createSendJob } from "../outbound/send-job.ts";
+import { failInserts } from "../store/fault-testing.ts";
 import { setContactField } from "../store/repositories/contact-fields.ts";
 import { transitionConversation } from "../store/repositories/conversations.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
@@ -477,9 +478,12 @@ describe("follow-ups on a controlled clock", () => {
     botReplies(oneWithAction);
     await r.drain();
     // The action's insert fails after the message was queued in the same commit.
-    sql.run(
-      `CREATE TEMP TRIGGER boom BEFORE INSERT ON jobs WHEN NEW.kind = '${AGENT_ACTION_JOB}'
-       BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    const repaired = failInserts(
+      t.db,
+      "boom",
+      "jobs",
+      `NEW.kind = '${AGENT_ACTION_JOB}'`,
+      "disk full",
     );
     await at(T0 + H, r);
     expect(sentTexts()).toEqual(["Bisa, Kak."]);
@@ -489,7 +493,7 @@ describe("follow-ups on a controlled clock", () => {
     expect(
       sql.all("SELECT state, last_error FROM jobs WHERE kind = ?", FOLLOW_UP_JOB),
     ).toMatchObject([{ state: "pending", last_error: expect.stringContaining("disk full") }]);
-    sql.run("DROP TRIGGER boom");
+    repaired();
     await at(T0 + H + 1_000, r);
     await at(T0 + H + 2_000, r);
     expect(sentTexts()).toEqual(["Bisa, Kak.", "Ping"]);

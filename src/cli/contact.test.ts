@@ -5,18 +5,25 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS, REDACTED_PAYLOAD } from "../core/retention.ts";
 import { type Db, openDatabase } from "../store/db.ts";
+import { createTestPgDatabase, type TestPgDatabase, testEngine } from "../store/testing.ts";
 
 const TSX = import.meta.resolve("tsx");
 const CLI = join(import.meta.dirname, "contact.ts");
 
 let dir: string;
+/** The SQLite file, or the PostgreSQL URL when the suites run on PostgreSQL. */
 let dbPath: string;
+let pg: TestPgDatabase | null = null;
 
 /** Runs `npm run contact -- ...args` as the real CLI in a child process (no .env in its cwd). */
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ["--import", TSX, CLI, ...args], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? "", DATABASE_PATH: dbPath, ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      ...(pg ? { DATABASE_URL: dbPath } : { DATABASE_PATH: dbPath }),
+      ...env,
+    },
     encoding: "utf8",
     timeout: 30_000,
   });
@@ -36,7 +43,8 @@ let budi: number;
 let siti: number;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "jembatan-contact-cli-"));
-  dbPath = join(dir, "data", "jembatan.sqlite");
+  if (testEngine() === "postgres") pg = createTestPgDatabase();
+  dbPath = pg ? pg.url : join(dir, "data", "jembatan.sqlite");
   const old = Date.now() - 400 * DAY_MS;
   withDb((db) => {
     const run = (sql: string, ...p: unknown[]) => db.$client.prepare(sql).run(...p);
@@ -83,7 +91,10 @@ beforeAll(() => {
     siti = seed("6281299998888", "Siti", old, "pesanan saya belum datang");
   });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  pg?.drop();
+});
 
 describe("npm run contact", () => {
   it("exports everything about a contact as one JSON document", () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fullScans, recordStatements } from "../store/query-plans.ts";
-import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
+import { openTestDatabase, type TestDatabase, testEngine } from "../store/testing.ts";
 import { createMetrics } from "./metrics.ts";
 import { createObserver } from "./observer.ts";
 
@@ -92,22 +92,26 @@ describe("/metrics figures", () => {
     ]);
   });
 
-  it("reads roll-ups and partial indexes only, never a whole table of the history", async () => {
-    const recorder = recordStatements(t.db);
-    try {
-      await createMetrics(t.db).metrics();
-    } finally {
-      recorder.detach();
-    }
-    expect(recorder.statements.length).toBeGreaterThanOrEqual(4);
-    const allowed = [
-      /^SCAN jobs USING COVERING INDEX jobs_open_kind_state_idx$/,
-      /^SCAN (conversation_state_counts|failed_send_counts)\b/,
-    ];
-    for (const sql of recorder.statements) {
-      expect(fullScans(t.db, sql, allowed), sql).toEqual([]);
-    }
-  });
+  // EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by its own statistics.
+  it.skipIf(testEngine() === "postgres")(
+    "reads roll-ups and partial indexes only, never a whole table of the history",
+    async () => {
+      const recorder = recordStatements(t.db);
+      try {
+        await createMetrics(t.db).metrics();
+      } finally {
+        recorder.detach();
+      }
+      expect(recorder.statements.length).toBeGreaterThanOrEqual(4);
+      const allowed = [
+        /^SCAN jobs USING COVERING INDEX jobs_open_kind_state_idx$/,
+        /^SCAN (conversation_state_counts|failed_send_counts)\b/,
+      ];
+      for (const sql of recorder.statements) {
+        expect(fullScans(t.db, sql, allowed), sql).toEqual([]);
+      }
+    },
+  );
 });
 
 describe("today is the business day (BUSINESS_UTC_OFFSET)", () => {

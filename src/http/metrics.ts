@@ -68,10 +68,11 @@ export function createMetrics(db: Db, opts: MetricsOptions = {}): Registry {
     collect() {
       this.reset();
       // Kept by triggers in the transaction of each message write (failed_send_counts); the
-      // order is the one a GROUP BY error_code gave: no code first, then by number.
+      // order is the one a GROUP BY error_code gave: no code first, then by number (the CASE:
+      // PostgreSQL refuses to cast 'none' to a number, SQLite made it 0).
       for (const r of q<{ code: string; n: number }>(
         `SELECT code, n FROM failed_send_counts WHERE n > 0
-         ORDER BY code <> 'none', CAST(code AS INTEGER), code`,
+         ORDER BY code <> 'none', CASE WHEN code <> 'none' THEN CAST(code AS INTEGER) END, code`,
       )) {
         this.set({ code: r.code }, r.n);
       }

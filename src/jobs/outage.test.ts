@@ -58,20 +58,25 @@ afterEach(async () => {
 
 describe("retry budget", () => {
   it("keeps retrying a remote that is down far past the old 8 attempts, and drains on recovery", async () => {
-    const downUntil = Date.now() + 600;
+    // Long enough for well over 8 attempts also where each attempt's database work takes
+    // milliseconds (PostgreSQL), within a budget that outlasts the outage.
+    const downUntil = Date.now() + 1_500;
     let calls = 0;
     const order: number[] = [];
     const first = enqueueJob(t.db, { kind: "remote", payload: 1, orderKey: "c:1" })!;
     const second = enqueueJob(t.db, { kind: "remote", payload: 2, orderKey: "c:1" })!;
-    const r = runner({
-      remote: async (j) => {
-        calls++;
-        if (Date.now() < downUntil) throw Object.assign(new Error("503"), { retryable: true });
-        order.push(j.payload as number);
+    const r = runner(
+      {
+        remote: async (j) => {
+          calls++;
+          if (Date.now() < downUntil) throw Object.assign(new Error("503"), { retryable: true });
+          order.push(j.payload as number);
+        },
       },
-    });
+      { retryBudgetMs: 3_000 },
+    );
     r.start();
-    await expect.poll(() => job(second).state, { timeout: 3_000 }).toBe("done");
+    await expect.poll(() => job(second).state, { timeout: 5_000 }).toBe("done");
     expect(job(first)).toMatchObject({ state: "done" });
     expect(job(first).attempts).toBeGreaterThan(8);
     expect(order).toEqual([1, 2]); // the later job waited behind the failing one

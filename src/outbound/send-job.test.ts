@@ -58,7 +58,9 @@ function makeRunner(extra: Partial<SendJobDeps> = {}, timeoutMs = 1000) {
     leaseMs: 10_000,
     pollMs: 10,
     concurrency: 2,
-    backoff: { baseMs: 5, maxMs: 20 },
+    // Retries come well after a run's own database work (milliseconds on PostgreSQL), so that
+    // drain() returns with a failed job waiting instead of running it again at once.
+    backoff: { baseMs: 200, maxMs: 400 },
     onDead: {
       send: sendJobDeadHandler({
         db: t.db,
@@ -276,14 +278,14 @@ describe("send job", () => {
     it("waits before resending, then resends when no proof arrives", async () => {
       graph.failNext({ route: "messages", dropConnection: true });
       const id = queue(conversation());
-      await makeRunner({ unknownOutcomeWaitMs: 150 }).drain();
+      await makeRunner({ unknownOutcomeWaitMs: 1000 }).drain();
       expect(getMessage(t.db, id)?.status).toBe("sending");
       expect(jobState()).toEqual([{ state: "pending", attempts: 1 }]);
       // Due again after backoff, but the wait for a status webhook is not over yet.
       t.db.$client.exec("update jobs set run_at = 0");
       await runner!.drain();
       expect(graph.sent).toHaveLength(0);
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1100));
       t.db.$client.exec("update jobs set run_at = 0");
       await runner!.drain();
       expect(graph.sent).toHaveLength(1);

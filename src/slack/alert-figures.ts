@@ -20,8 +20,8 @@ export const FIGURE_SQL = {
   escalations: `SELECT count(*) AS conversations, coalesce(sum(c.handoff_at >= @hour), 0) AS escalated
    FROM (SELECT DISTINCT conversation_id AS id FROM messages INDEXED BY messages_created_idx
          WHERE created_at >= @hour AND direction = 'in' AND status <> 'group') m
-   CROSS JOIN conversations c ON c.id = m.id
-   WHERE NOT (c.state IN ('escalated', 'agent') AND c.handoff_at < @hour)`,
+   CROSS JOIN conversations c
+   WHERE c.id = m.id AND NOT (c.state IN ('escalated', 'agent') AND c.handoff_at < @hour)`,
 } as const;
 
 /** The sliding windows the figures are measured over. */

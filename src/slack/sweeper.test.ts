@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConversationState } from "../core/conversation.ts";
 import type { ContactId, ConversationId } from "../core/ids.ts";
 import type { Db } from "../store/db.ts";
+import { failInserts } from "../store/fault-testing.ts";
 import { createSettingsReader, writeSetting } from "../store/runtime-settings.ts";
 import { contacts, conversations, slackThreads } from "../store/schema.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
@@ -260,11 +261,14 @@ describe("sweepThreads: one transaction", () => {
   it("updates the counters in the same transaction as the queued notices", () => {
     const first = seedThread();
     const second = seedThread();
-    // A real SQLite failure part-way through the pass: queuing the second thread's reminder aborts.
-    db.$client.exec(`
-      CREATE TRIGGER fail_second_reminder BEFORE INSERT ON jobs
-      WHEN NEW.dedupe_key LIKE 'sla:${second.threadId}:%'
-      BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;`);
+    // A real database failure part-way through the pass: queuing the second thread's reminder aborts.
+    const repaired = failInserts(
+      db,
+      "fail_second_reminder",
+      "jobs",
+      `NEW.dedupe_key LIKE 'sla:${second.threadId}:%'`,
+      "disk full (simulated)",
+    );
     expect(() => sweepThreads(db, settings, t0 + 15 * min)).toThrow(/disk full/);
     // Nothing half-done: no job, and neither thread's counters moved.
     expect(jobRows()).toEqual([]);
@@ -273,7 +277,7 @@ describe("sweepThreads: one transaction", () => {
     expect(db.$client.inTransaction).toBe(false);
 
     // Once the failure is gone the next pass queues both, each exactly once.
-    db.$client.exec("DROP TRIGGER fail_second_reminder");
+    repaired();
     expect(sweepThreads(db, settings, t0 + 16 * min)).toBe(2);
     expect(sweepThreads(db, settings, t0 + 17 * min)).toBe(0);
     expect(keys("sla:")).toEqual([
@@ -407,14 +411,17 @@ describe("sweepThreads: redrawing the root's window", () => {
   it("queues the redraw and records it in one transaction", () => {
     const { conversationId, threadId } = seedThread();
     customerWrites(conversationId, t0 + min);
-    db.$client.exec(`
-      CREATE TRIGGER fail_root BEFORE INSERT ON jobs
-      WHEN NEW.kind = 'slack.update_root'
-      BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END;`);
+    const repaired = failInserts(
+      db,
+      "fail_root",
+      "jobs",
+      "NEW.kind = 'slack.update_root'",
+      "disk full (simulated)",
+    );
     expect(() => sweepThreads(db, rootOnly, t0 + 10 * min)).toThrow(/disk full/);
     expect(jobRows()).toEqual([]);
     expect(thread(threadId)).toMatchObject({ rootWindowEndsAt: t0 + 24 * hour, rootUpdatedAt: t0 });
-    db.$client.exec("DROP TRIGGER fail_root");
+    repaired();
     expect(sweepThreads(db, rootOnly, t0 + 11 * min)).toBe(1);
     expect(sweepThreads(db, rootOnly, t0 + 12 * min)).toBe(0);
     expect(rootJobs()).toHaveLength(1);

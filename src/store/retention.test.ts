@@ -416,16 +416,32 @@ describe("a run with nothing due", () => {
     const conv = conversation(contact("6281200001111", RECENT), RECENT, "s");
     message(conv, RECENT);
     job(`conversation:${conv}`, "done", RECENT);
-    const before = t.db.$client.serialize();
+    const before = snapshot();
     expect(Object.values(applyRetention(t.db, SETTINGS, NOW).counts).every((n) => n === 0)).toBe(
       true,
     );
     expect(get("SELECT count(*) AS n FROM settings WHERE key LIKE 'retention.%'")).toEqual({
       n: 0,
     });
-    expect(t.db.$client.serialize().equals(before)).toBe(true);
+    expect(snapshot()).toEqual(before);
   });
 });
+
+/**
+ * Everything stored: SQLite's database image, or on PostgreSQL every row of every table with
+ * the transaction that last wrote it (`xmin`), so that even an update to the same values shows.
+ */
+function snapshot(): unknown {
+  if (t.engine === "sqlite") return t.db.$client.serialize();
+  const tables = all<{ name: string }>(
+    `SELECT table_name AS name FROM information_schema.tables
+     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  return tables.map(({ name }) => [
+    name,
+    all(`SELECT CAST(xmin AS TEXT) AS written_by, * FROM "${name}" ORDER BY ctid`),
+  ]);
+}
 
 describe("handoff summaries", () => {
   it("are cleared with the rolling summaries once the conversation is quiet, and counted first", () => {

@@ -6,7 +6,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Db, MIGRATIONS_FOLDER } from "./db.ts";
+import { type Db, engineOf, MIGRATIONS_FOLDER } from "./db.ts";
 import {
   readHomeDaily,
   readHomeHourly,
@@ -24,6 +24,23 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 const run = (db: Db, sql: string, ...params: unknown[]) => db.$client.prepare(sql).run(...params);
+
+/** Index or trigger names, from SQLite's catalogue or PostgreSQL's, in name order. */
+function catalogue(db: Db, type: "index" | "trigger"): string[] {
+  if (engineOf(db) === "sqlite")
+    return (
+      db.$client
+        .prepare("SELECT name FROM sqlite_master WHERE type = ? ORDER BY name")
+        .all(type) as { name: string }[]
+    ).map((r) => r.name);
+  const sql =
+    type === "index"
+      ? "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+      : "SELECT DISTINCT trigger_name AS name FROM information_schema.triggers WHERE trigger_schema = current_schema()";
+  return (db.$client.prepare(`${sql} ORDER BY name`).all() as { name: string }[]).map(
+    (r) => r.name,
+  );
+}
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 5, 1);
 
@@ -72,12 +89,7 @@ function seed(db: Db): void {
 
 describe("migration 0011 (home workspace)", () => {
   it("applies on a fresh database: an empty roll-up, its indexes and triggers", () => {
-    const names = (type: string) =>
-      (
-        t.db.$client
-          .prepare("SELECT name FROM sqlite_master WHERE type = ? ORDER BY name")
-          .all(type) as { name: string }[]
-      ).map((r) => r.name);
+    const names = (type: "index" | "trigger") => catalogue(t.db, type);
     expect(names("index")).toEqual(
       expect.arrayContaining(["slack_threads_created_agent_idx", "ai_calls_turn_idx"]),
     );

@@ -27,9 +27,11 @@ const H = 3_600_000;
 const bin = (col: string) =>
   `CASE ${LATENCY_BINS_MS.map((b) => `WHEN ${col} <= ${b} THEN '${b}'`).join(" ")} ELSE 'inf' END`;
 
-// The definitions the triggers implement, as full recounts (same order of columns).
+// The definitions the triggers implement, as full recounts (same order of columns; the first
+// names them for the UNION ALL of all).
 const RECOUNT = [
-  `SELECT 'conversations', created_at / ${H}, '', count(*), 0 FROM conversations GROUP BY 2`,
+  `SELECT 'conversations' AS metric, created_at / ${H} AS hour, '' AS key, count(*) AS n, 0 AS total
+     FROM conversations GROUP BY 2`,
   `SELECT 'escalated', created_at / ${H}, '', count(*), 0 FROM conversations
      WHERE handoff_at IS NOT NULL GROUP BY 2`,
   `SELECT 'handoffs', handoff_at / ${H}, coalesce(handoff_reason, 'unknown'), count(*), 0
@@ -83,13 +85,7 @@ export function readHomeDaily(db: Db): { kept: HomeHourlyRow[]; expected: HomeHo
 
 /** The roll-up recounted from the rows (full scans of conversations, messages and ai_calls). */
 export function recountHomeHourly(db: Db): HomeHourlyRow[] {
-  const union = RECOUNT.join(" UNION ALL ");
-  return db.$client
-    .prepare(
-      `SELECT column1 AS metric, column2 AS hour, column3 AS key, column4 AS n, column5 AS total
-       FROM (VALUES (NULL, NULL, NULL, NULL, NULL) UNION ALL ${union}) WHERE metric IS NOT NULL ${ORDER}`,
-    )
-    .all() as HomeHourlyRow[];
+  return db.$client.prepare(`${RECOUNT.join(" UNION ALL ")} ${ORDER}`).all() as HomeHourlyRow[];
 }
 
 /**

@@ -6,7 +6,7 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Db, MIGRATIONS_FOLDER } from "./db.ts";
+import { type Db, engineOf, MIGRATIONS_FOLDER } from "./db.ts";
 import { readRollups, rebuildRollups, recountRollups } from "./rollups.ts";
 import * as schema from "./schema.ts";
 import { openTestDatabase, type TestDatabase } from "./testing.ts";
@@ -20,14 +20,26 @@ afterEach(() => t.cleanup());
 
 const run = (db: Db, sql: string, ...params: unknown[]) => db.$client.prepare(sql).run(...params);
 
+/** Index or trigger names, from SQLite's catalogue or PostgreSQL's, in name order. */
+function catalogue(db: Db, type: "index" | "trigger"): string[] {
+  if (engineOf(db) === "sqlite")
+    return (
+      db.$client
+        .prepare("SELECT name FROM sqlite_master WHERE type = ? ORDER BY name")
+        .all(type) as { name: string }[]
+    ).map((r) => r.name);
+  const sql =
+    type === "index"
+      ? "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+      : "SELECT DISTINCT trigger_name AS name FROM information_schema.triggers WHERE trigger_schema = current_schema()";
+  return (db.$client.prepare(`${sql} ORDER BY name`).all() as { name: string }[]).map(
+    (r) => r.name,
+  );
+}
+
 describe("migration 0006 (home figures)", () => {
   it("applies on a fresh database: roll-up tables empty, indexes and triggers in place", () => {
-    const names = (type: string) =>
-      (
-        t.db.$client
-          .prepare("SELECT name FROM sqlite_master WHERE type = ? ORDER BY name")
-          .all(type) as { name: string }[]
-      ).map((r) => r.name);
+    const names = (type: "index" | "trigger") => catalogue(t.db, type);
     expect(names("index")).toEqual(
       expect.arrayContaining([
         "ai_calls_created_cost_idx",
@@ -38,8 +50,10 @@ describe("migration 0006 (home figures)", () => {
       ]),
     );
     expect(names("index")).not.toContain("ai_calls_created_idx");
-    // (0011 adds the home_* triggers and replaces slack_threads_created_idx: rollups-home.test.ts.)
-    expect(names("trigger").filter((n) => !n.startsWith("home_"))).toEqual([
+    // (0011 adds the home_* triggers and replaces slack_threads_created_idx: rollups-home.test.ts.
+    // PostgreSQL also has the jobs_notify_* triggers that wake other instances.)
+    const wakeUps = (n: string) => t.engine === "postgres" && n.startsWith("jobs_notify_");
+    expect(names("trigger").filter((n) => !n.startsWith("home_") && !wakeUps(n))).toEqual([
       "conversation_state_counts_delete",
       "conversation_state_counts_insert",
       "conversation_state_counts_update",

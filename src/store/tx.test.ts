@@ -9,7 +9,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const rows = () => t.db.$client.prepare("select v from t order by rowid").all();
+const rows = () => t.db.$client.prepare("select v from t order by v").all();
 const insert = (v: string) => t.db.$client.prepare("insert into t values (?)").run(v);
 
 describe("inTransaction", () => {

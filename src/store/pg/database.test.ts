@@ -85,7 +85,7 @@ describe.skipIf(!testPostgresUrl())("PgDatabase (better-sqlite3's surface on Pos
     // whether the lock is held instead of blocking this (single) thread on it.
     const held = b
       .prepare(
-        "SELECT count(*) AS c FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = ?",
+        "SELECT count(*) AS c FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = ? AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
       )
       .get(0x6a656d62) as { c: number };
     expect(held.c).toBe(1);

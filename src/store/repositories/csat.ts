@@ -81,7 +81,8 @@ export interface CsatFigures {
 /**
  * Ratings received at or after `since` (Unix ms), overall and per agent (most ratings first,
  * then by agent id). Both queries read only the rated rows of the range from
- * `csat_surveys_rated_idx`; the per-agent one visits the table once per row for the name.
+ * `csat_surveys_rated_idx`; the per-agent one then looks up each agent's name at their newest
+ * rating through the same index.
  */
 export function csatFigures(db: Db, since: number): CsatFigures {
   const overall = prepared(
@@ -89,19 +90,22 @@ export function csatFigures(db: Db, since: number): CsatFigures {
     `SELECT count(*) AS rated, avg(rating) AS average, avg(rating = 3) AS satisfied
      FROM csat_surveys WHERE rated_at >= ? AND rating IS NOT NULL`,
   ).get(since) as { rated: number; average: number | null; satisfied: number | null };
-  // With max(), SQLite takes the bare `agent_name` from the row holding the maximum: the name
-  // the agent had at their newest rating.
+  // The name is the one the agent had at their newest rating, looked up at that moment.
   const perAgent = prepared(
     db,
-    `SELECT agent_user_id AS agentUserId, agent_name AS agentName, max(rated_at) AS newest,
-            count(*) AS rated, avg(rating = 3) AS satisfied
-     FROM csat_surveys WHERE rated_at >= ? AND rating IS NOT NULL
-     GROUP BY agent_user_id
-     ORDER BY rated DESC, agent_user_id IS NULL, agent_user_id`,
+    `SELECT g.agent_user_id AS agentUserId,
+            (SELECT s.agent_name FROM csat_surveys s
+             WHERE s.rated_at = g.newest AND s.agent_user_id IS g.agent_user_id
+               AND s.rating IS NOT NULL LIMIT 1) AS agentName,
+            g.rated AS rated, g.satisfied AS satisfied
+     FROM (SELECT agent_user_id, max(rated_at) AS newest, count(*) AS rated,
+                  avg(rating = 3) AS satisfied
+           FROM csat_surveys WHERE rated_at >= ? AND rating IS NOT NULL
+           GROUP BY agent_user_id) AS g
+     ORDER BY g.rated DESC, g.agent_user_id IS NULL, g.agent_user_id`,
   ).all(since) as {
     agentUserId: string | null;
     agentName: string | null;
-    newest: number;
     rated: number;
     satisfied: number | null;
   }[];
