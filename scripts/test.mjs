@@ -18,13 +18,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const engines = (process.env.JEMBATAN_TEST_ENGINES ?? "sqlite,postgres").split(",");
 const requirePg = process.env.JEMBATAN_REQUIRE_PG === "1";
-// What the PostgreSQL pass runs: the store, the job runner and the end-to-end suites that go
-// through the store. Left out, because the first pass ran them and the engine changes nothing in
-// them: services that run on a SQLite file of their own by design (the single-process crash and
-// chaos campaigns, the sandbox, start modes), the PostgreSQL-only multi-instance test, and
-// suites about parsing, prompts and CPU rather than storage (real payloads, edge input, event
-// loop, evals, formatting, log privacy). This keeps CI within its time.
-const PG_SUITES = ["src/store", "src/jobs", "test"];
+// What the PostgreSQL pass runs: the store, the job runner, the end-to-end suites that go
+// through the store, and the multi-instance SIGKILL test (PostgreSQL only). Left out, because
+// the first pass ran them and the engine changes nothing in them: services that run on a SQLite
+// file of their own by design (the single-process crash and chaos campaigns, the sandbox, start
+// modes), and suites about parsing, prompts and CPU rather than storage (real payloads, edge
+// input, event loop, evals, formatting, log privacy). This keeps CI within its time.
+const PG_SUITES = ["src/store", "src/jobs", "src/cli/migrate-to-pg.test.ts", "test"];
 const PG_EXCLUDE = [
   "test/chaos-*",
   "test/crash-recovery.test.ts",
@@ -32,7 +32,6 @@ const PG_EXCLUDE = [
   "test/agent-actions-crash.test.ts",
   "test/start-modes.test.ts",
   "test/sandbox-browser.e2e.test.ts",
-  "test/multi-instance.test.ts",
   "test/real-payloads.e2e.test.ts",
   "test/edge-input.e2e.test.ts",
   "test/event-loop.e2e.test.ts",
@@ -91,7 +90,8 @@ try {
   const pgEnv = pgUrl ? { JEMBATAN_TEST_PG_URL: pgUrl } : {};
   if (engines.includes("sqlite")) {
     console.log("\n=== the whole suite on SQLite ===");
-    const s = vitest({ ...pgEnv, JEMBATAN_TEST_ENGINE: "sqlite" }, []);
+    // Without the server's URL: the PostgreSQL-only tests skip here and run in the second pass.
+    const s = vitest({ JEMBATAN_TEST_PG_URL: "", JEMBATAN_TEST_ENGINE: "sqlite" }, []);
     status = status || s;
   }
   if (engines.includes("postgres") && pgUrl) {
