@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,9 +32,10 @@ import { AGENT, CHANNEL, quantile, rng, sleep } from "./common.ts";
 
 // The multi-instance SIGKILL campaign (issue 13, point 4): several service processes share one
 // PostgreSQL database behind a load balancer played here, and are SIGKILLed at random moments
-// while customers write on WhatsApp and agents answer in Slack threads. Everything is checked
-// at the end from the emulators' records (what the customer and the agents actually saw), the
-// database only saying which jobs are left and which conversation a thread root belongs to.
+// while customers write on WhatsApp (the AI answers through the Anthropic emulator, or a person
+// does) and agents answer in Slack threads. Everything is checked at the end from the emulators'
+// records (what the customers and the agents actually saw), the database only saying which jobs
+// are left and which conversation a thread root belongs to.
 
 /** What a multi-instance campaign does. */
 export interface MultiCampaignOptions {
@@ -267,8 +269,11 @@ export async function runMultiInstanceCampaign(
     ANTHROPIC_BASE_URL: model.url,
     AI_TIMEOUT_MS: "30000",
     AI_MAX_RETRIES: "1",
-    // Customers here write far more than a person would: no one is handed off for it.
+    // Customers here write far more than a person would, and a long campaign asks the model
+    // thousands of times: no one is handed off for the rate limit or the daily token budget
+    // (both are still checked on every turn, from the store).
     AI_RATE_LIMIT_PER_MINUTE: "10000",
+    AI_DAILY_TOKEN_BUDGET: "1000000000",
     // A killed instance's jobs are taken over three heartbeats after its last one. Shorter than
     // this, a live instance whose event loop stalls (a busy 2-core machine running three of
     // them, each blocking on PostgreSQL) is taken for dead and its job runs twice; fencing keeps
@@ -330,11 +335,16 @@ export async function runMultiInstanceCampaign(
     }
   };
   const startTimes: number[] = [];
+  // Every service process spawned and not yet exited, started or still starting.
+  const spawned = new Set<ChildProcess>();
   const startSlot = async (slot: Slot) => {
     for (;;) {
       const t0 = Date.now();
       try {
-        const child = await startServiceChild(env);
+        const child = await startServiceChild(env, undefined, [], (proc) => {
+          spawned.add(proc);
+          proc.once("exit", () => spawned.delete(proc));
+        });
         slot.child = child;
         slot.upSince = Date.now();
         startTimes.push(slot.upSince - t0);
@@ -484,14 +494,14 @@ export async function runMultiInstanceCampaign(
 
   // Whatever happens to this process, the instances it started do not outlive it.
   const killAll = () => {
-    for (const s of slots) if (isUp(s.child)) s.child.proc.kill("SIGKILL");
+    for (const proc of spawned) proc.kill("SIGKILL");
   };
   process.on("exit", killAll);
   const shutdown = async () => {
     closed = true;
     process.off("exit", killAll);
     await Promise.all(slots.map((s) => s.child?.kill()));
-
+    killAll(); // any instance still starting
     await Promise.allSettled([...inFlight]);
     await pool.end();
     await graph.close();

@@ -19,6 +19,8 @@ const { values } = parseArgs({
     "kill-gap-ms": { type: "string", default: "1000-3000" },
     "lease-ms": { type: "string", default: "5000" },
     "heartbeat-ms": { type: "string", default: "1000" },
+    // The services' WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS; unset: their default (45 s).
+    "unknown-outcome-wait-ms": { type: "string" },
     seed: { type: "string", default: "1" },
   },
 });
@@ -73,6 +75,9 @@ try {
     killGapMs: [gapMin, gapMax],
     leaseMs: Number(values["lease-ms"]),
     heartbeatMs: Number(values["heartbeat-ms"]),
+    ...(values["unknown-outcome-wait-ms"]
+      ? { env: { WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: values["unknown-outcome-wait-ms"] } }
+      : {}),
     seed: Number(values.seed),
     settleTimeoutMs: 300_000,
     log: (line) => process.stderr.write(`${line}\n`),

@@ -20,18 +20,21 @@ export const MAIN = join(root, "src/main.ts");
 
 /**
  * Starts `src/main.ts` with only `env` (and PATH) and waits for its "started" log line.
- * `nodeArgs` go to node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS).
+ * `nodeArgs` go to node itself, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). `onSpawn` gets
+ * the process as soon as it exists, e.g. to kill it if the caller exits while it is starting.
  */
 export async function startServiceChild(
   env: Record<string, string>,
   cwd = root,
   nodeArgs: string[] = [],
+  onSpawn?: (proc: ChildProcess) => void,
 ): Promise<ServiceChild> {
   const proc = spawn(process.execPath, [...nodeArgs, "--import", TSX, MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  onSpawn?.(proc);
   const lines: Record<string, unknown>[] = [];
   let stderr = "";
   proc.stderr?.on("data", (d) => {
