@@ -24,7 +24,8 @@ const requirePg = process.env.JEMBATAN_REQUIRE_PG === "1";
 // file of their own by design (the single-process crash and chaos campaigns, the sandbox, start
 // modes), and suites about parsing, prompts and CPU rather than storage (real payloads, edge
 // input, event loop, evals, formatting, log privacy). This keeps CI within its time.
-const PG_SUITES = ["src/store", "src/jobs", "src/cli/migrate-to-pg.test.ts", "test"];
+// Filters are substrings of the path: "test/" (not "test", which every *.test.ts matches).
+const PG_SUITES = ["src/store/", "src/jobs/", "src/cli/migrate-to-pg.test.ts", "test/"];
 const PG_EXCLUDE = [
   "test/chaos-*",
   "test/crash-recovery.test.ts",
