@@ -15,7 +15,8 @@ import {
 } from "../src/emulators/slack-requests.ts";
 import { createLogger } from "../src/logger.ts";
 import { startService } from "../src/service.ts";
-import { startServiceChild } from "../test/helpers/child.ts";
+import { PgDatabase } from "../src/store/pg/database.ts";
+import { type ServiceChild, startServiceChild } from "../test/helpers/child.ts";
 import {
   ACCESS_TOKEN,
   APP_SECRET,
@@ -23,7 +24,7 @@ import {
   SLACK_SIGNING_SECRET,
   testEnv,
 } from "../test/helpers/harness.ts";
-import { keepAlivePoster, type Poster } from "./http-post.ts";
+import { type BenchPostgres, benchPostgres, type Poster, roundRobinPoster } from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +38,13 @@ const { values: args } = parseArgs({
     "in-process": { type: "boolean", default: false },
     // Writes a CPU profile of the service (child process only) into this directory.
     "profile-dir": { type: "string" },
+    // sqlite (a file), or postgres: a fresh database on --pg-url's server, else on a throwaway
+    // cluster of the run's own with durable commits (see benchPostgres in http-post.ts).
+    engine: { type: "string", default: "sqlite" },
+    "pg-url": { type: "string" },
+    // PostgreSQL only, 1-3: that many services on the one database (child processes); webhooks
+    // and Slack events go to them in turn, as a round-robin load balancer would send them.
+    instances: { type: "string", default: "1" },
   },
 });
 const samples = Number(args.samples);
@@ -46,6 +54,20 @@ if (!(Number.isInteger(samples) && samples > 0 && Number.isInteger(warmup) && wa
   throw new Error("--samples must be a positive integer and --warmup a non-negative one");
 }
 const mode = args["in-process"] ? "in-process" : "child-process";
+const engine = args.engine;
+const instances = Number(args.instances);
+if (engine !== "sqlite" && engine !== "postgres") {
+  throw new Error("--engine must be sqlite or postgres");
+}
+if (!(Number.isInteger(instances) && instances >= 1 && instances <= 3)) {
+  throw new Error("--instances must be 1, 2 or 3");
+}
+if (engine === "sqlite" && (instances > 1 || args["pg-url"])) {
+  throw new Error("--instances above 1 and --pg-url need --engine postgres");
+}
+if (instances > 1 && args["in-process"]) {
+  throw new Error("--instances above 1 runs child processes only");
+}
 const TARGET_P95_MS = 15;
 const CHANNEL = "C0ESCALATE";
 const AGENT = "U0AGENT";
@@ -56,6 +78,8 @@ const graph = await startGraphEmulator({
   phoneNumberId: PHONE_NUMBER_ID,
 });
 const slack = await startSlackEmulator();
+const pgDb: BenchPostgres | null =
+  engine === "postgres" ? await benchPostgres(args["pg-url"]) : null;
 const dir = mkdtempSync(join(tmpdir(), "jembatan-relay-"));
 const env = testEnv(graph.url, dir, {
   SLACK_API_URL: slack.url,
@@ -67,11 +91,13 @@ const env = testEnv(graph.url, dir, {
   JOB_POLL_MS: String(pollMs),
   // The burst window is a deliberate wait, not added latency: off, as in the tests.
   JOB_BURST_MS: "0",
+  ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
 });
 
-/** The bridge under test: the real service, reached only over HTTP and through its database file. */
+/** The bridge under test: the real service, reached only over HTTP and through its database. */
 interface Bridge {
-  url: string;
+  /** One per instance. */
+  urls: string[];
   close(): Promise<void>;
 }
 
@@ -79,30 +105,53 @@ async function startBridge(): Promise<Bridge> {
   if (args["in-process"]) {
     // Logs go to stderr so that `--json` leaves exactly one line on stdout.
     const service = await startService(loadConfig(env), createLogger("info", process.stderr));
-    return { url: service.url, close: () => service.stop(2000) };
+    return { urls: [service.url], close: () => service.stop(2000) };
   }
   // As in production: `src/main.ts` in its own process, Slack and Meta elsewhere (here, the
   // emulators in this process, on the other core).
   const profileDir = args["profile-dir"];
   const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = await startServiceChild(env, undefined, nodeArgs);
+  // One after the other: the first applies the migrations.
+  const children: ServiceChild[] = [];
+  try {
+    for (let i = 0; i < instances; i++)
+      children.push(await startServiceChild(env, undefined, nodeArgs));
+  } catch (err) {
+    for (const c of children) await c.kill();
+    throw err;
+  }
   return {
-    url: `http://127.0.0.1:${child.port}`,
+    urls: children.map((c) => `http://127.0.0.1:${c.port}`),
     async close() {
       // SIGTERM drains and exits cleanly (and lets --cpu-prof write its profile).
-      child.proc.kill("SIGTERM");
-      const timer = setTimeout(() => child.proc.kill("SIGKILL"), 5000);
-      await child.exited;
-      clearTimeout(timer);
+      for (const child of children) {
+        child.proc.kill("SIGTERM");
+        const timer = setTimeout(() => child.proc.kill("SIGKILL"), 5000);
+        await child.exited;
+        clearTimeout(timer);
+      }
     },
   };
 }
 
-const bridge = await startBridge();
-const webhookUrl = `${bridge.url}/webhooks/whatsapp`;
-const slackEventsUrl = `${bridge.url}/slack/events`;
-// A reader beside the service (WAL): to wait for idle and check the outcome, never to write.
-const db = new Database(env.DATABASE_PATH!, { readonly: true, fileMustExist: true });
+const bridge = await startBridge().catch(async (err) => {
+  // Do not leave a cluster of the run's own behind.
+  await pgDb?.close();
+  await graph.close();
+  await slack.close();
+  throw err;
+});
+/** better-sqlite3's read API, which PostgreSQL's facade in src/store/pg has too. */
+interface Reader {
+  prepare(sql: string): { get(...args: unknown[]): unknown };
+  close(): unknown;
+}
+// A reader beside the service (WAL on SQLite): to wait for idle and check the outcome, never to
+// write. On PostgreSQL a query blocks this process (the emulators' too) for a loopback round trip;
+// it only polls between samples, never while one is in flight.
+const db: Reader = pgDb
+  ? new PgDatabase(pgDb.url)
+  : new Database(env.DATABASE_PATH!, { readonly: true, fileMustExist: true });
 
 // Arrival times, by the marker each sample's text carries, on this process's monotonic clock.
 const waiters = new Map<string, (at: number) => void>();
@@ -153,11 +202,18 @@ async function until(what: string, predicate: () => boolean, timeoutMs = TIMEOUT
 const busy = db.prepare(
   "select count(*) as n from jobs where state = 'running' or (state = 'pending' and run_at <= ?)",
 );
-const idle = () => (busy.get(Date.now()) as { n: number }).n === 0;
+const idle = () => Number((busy.get(Date.now()) as { n: number }).n) === 0;
 
-// One kept-alive connection per endpoint (see bench/http-post.ts).
-const webhookPoster = keepAlivePoster(webhookUrl, 1);
-const slackPoster = keepAlivePoster(slackEventsUrl, 1);
+// One kept-alive connection per endpoint (see bench/http-post.ts); with several instances each
+// post goes to the next one in turn.
+const webhookPoster = roundRobinPoster(
+  bridge.urls.map((u) => `${u}/webhooks/whatsapp`),
+  1,
+);
+const slackPoster = roundRobinPoster(
+  bridge.urls.map((u) => `${u}/slack/events`),
+  1,
+);
 
 async function post(
   poster: Poster,
@@ -273,7 +329,7 @@ try {
   const dead = db.prepare("select count(*) as n from jobs where state = 'dead'").get() as {
     n: number;
   };
-  if (dead.n > 0) throw new Error(`${dead.n} job(s) died during the run`);
+  if (Number(dead.n) > 0) throw new Error(`${dead.n} job(s) died during the run`);
 } finally {
   db.close();
   webhookPoster.close();
@@ -281,6 +337,7 @@ try {
   await bridge.close();
   await graph.close();
   await slack.close();
+  await pgDb?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -294,6 +351,11 @@ const out = {
   target_p95_ms: TARGET_P95_MS,
   cpus: cpus().length,
   node: process.version,
+  engine,
+  instances,
+  // PostgreSQL only: where it ran and its commit settings.
+  pg_server: pgDb?.server ?? null,
+  pg_settings: pgDb?.settings ?? null,
 };
 if (args.json) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -303,6 +365,11 @@ if (args.json) {
   console.log(line("Slack → WhatsApp", out.slack_to_whatsapp));
   console.log(line("WhatsApp → Slack", out.whatsapp_to_slack));
   console.log(
-    `${samples} sequential samples each way after ${warmup} warm-up, service ${mode === "in-process" ? "in the bench process" : "in a child process"}, emulators at zero latency, JOB_POLL_MS ${pollMs}, JOB_BURST_MS 0, ${out.cpus} CPUs, Node ${out.node}`,
+    `${samples} sequential samples each way after ${warmup} warm-up, service ${mode === "in-process" ? "in the bench process" : instances > 1 ? `in ${instances} child processes (posts in turn)` : "in a child process"}, emulators at zero latency, JOB_POLL_MS ${pollMs}, JOB_BURST_MS 0, ${out.cpus} CPUs, Node ${out.node}`,
+  );
+  console.log(
+    engine === "sqlite"
+      ? "engine: SQLite"
+      : `engine: PostgreSQL ${out.pg_settings?.server_version} (${out.pg_server === "own" ? "own cluster" : "given server"}: fsync=${out.pg_settings?.fsync}, synchronous_commit=${out.pg_settings?.synchronous_commit})`,
   );
 }
