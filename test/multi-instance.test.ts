@@ -32,6 +32,8 @@ describe.skipIf(skip)("multi-instance SIGKILL campaign on PostgreSQL (CI size)",
     expect(result.lost).toEqual({ customerMessages: 0, agentReplies: 0 });
     expect(result.duplicated).toEqual({ customerMessages: 0, agentReplies: 0, graphSends: 0 });
     expect(result.outOfOrder).toBe(0);
+    // No turn showed the model a customer message that a later turn answers.
+    expect(result.contextRaces).toBe(0);
     expect(result.handoffs).toBe(3);
     expect(result.rootsPerConversation).toEqual({ min: 1, max: 1, orphans: 0 });
     expect({ open: result.openJobs, dead: result.deadJobs }).toEqual({ open: 0, dead: 0 });

@@ -139,6 +139,7 @@ export function multiBroken(r: MultiCampaignResult): number {
     r.duplicated.agentReplies +
     r.duplicated.graphSends +
     r.outOfOrder +
+    r.contextRaces +
     r.openJobs +
     r.deadJobs +
     r.rootsPerConversation.orphans +

@@ -19,7 +19,12 @@ export interface Memory {
   toSummarise: HistoryItem[];
 }
 
-/** Every earlier message of the conversation, oldest first, without the current turn's. */
+/**
+ * Every earlier message of the conversation, oldest first, without the current turn's (`exclude`)
+ * and without customer messages no turn has handled yet: those arrived after this turn read its
+ * own (through this instance during an await, or through another instance) and belong to the
+ * next turn, which answers them; replaying them here would get them answered twice.
+ */
 export function loadHistory(
   db: Db,
   conversationId: ConversationId,
@@ -41,6 +46,7 @@ export function loadHistory(
       // Events (reactions, edits, ...) and group messages are not part of the private exchange.
       .filter((m) => m.direction !== "event" && m.status !== "group")
       .filter((m) => !exclude.has(m.id) && m.kind !== "reaction" && m.text.trim() !== "")
+      .filter((m) => !(m.direction === "in" && m.status === "received"))
       .filter((m) => m.direction === "in" || m.status !== "failed")
       .map((m) => ({
         id: m.id,

@@ -6,7 +6,7 @@ import type { Db } from "../store/db.ts";
 import { openDatabase } from "../store/db.ts";
 import { upsertContact } from "../store/repositories/contacts.ts";
 import { findOrOpenConversation, getConversation } from "../store/repositories/conversations.ts";
-import { getMessage } from "../store/repositories/messages.ts";
+import { getMessage, markHandled } from "../store/repositories/messages.ts";
 import { createSettingsReader, writeSetting } from "../store/runtime-settings.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
 import { inTransaction } from "../store/tx.ts";
@@ -259,5 +259,41 @@ describe("the responder with several instances on one database", () => {
       aiReply: { tier: "fast" },
     });
     expect(later.seen).toEqual([FAST]);
+  });
+
+  it("a message another instance took while this turn ran is left to the next turn, not answered twice", async () => {
+    const asked: string[] = [];
+    const m: ModelPort = {
+      async decide(req) {
+        asked.push(JSON.stringify(req));
+        return answer(asked.length === 1 ? "Jam 9 sampai 21, Kak." : "Ada, Kak.");
+      },
+      async text() {
+        throw new Error("not used");
+      },
+    };
+    const onB = responderOn(b, m);
+    const first = customerWrites(a, "Toko buka jam berapa?", "628777");
+    // B's turn read the customer's messages: just the first.
+    const turn = {
+      conversation: getConversation(b, first.conversationId)!,
+      messages: [getMessage(b, first.messageId)!],
+    };
+    // Meanwhile the customer writes again, and A takes that webhook.
+    const second = customerWrites(a, "Ada parkir motor?", "628777");
+    expect(second.conversationId).toBe(first.conversationId);
+    const commit = await onB.process(turn, new AbortController().signal);
+    // Committed as the turn job commits it: with the turn's messages marked handled.
+    inTransaction(b, () => {
+      commit!();
+      markHandled(b, [first.messageId], clock);
+    });
+    expect(asked[0]).toContain("Toko buka jam berapa?");
+    expect(asked[0]).not.toContain("Ada parkir motor?");
+
+    // The next turn answers the second message, with the first exchange as its history.
+    expect(await turnOn(a, responderOn(a, m), second)).toEqual({ aiReply: { tier: "fast" } });
+    expect(asked[1]).toContain("Ada parkir motor?");
+    expect(asked[1]).toContain("Jam 9 sampai 21, Kak.");
   });
 });
