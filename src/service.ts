@@ -16,10 +16,11 @@ import { createResponder } from "./ai/responder.ts";
 import { type Config, databaseLocation } from "./config.ts";
 import { AGENT_ACTION_JOB } from "./core/agent-config.ts";
 import type { ConversationId, MessageId } from "./core/ids.ts";
+import { serviceUpSince } from "./core/uptime.ts";
 import { type AppEnv, createHttpApp } from "./http/app.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createObserver } from "./http/observer.ts";
-import { enqueueJob } from "./jobs/repository.ts";
+import { enqueueJob, STALE_HEARTBEATS, workerLives } from "./jobs/repository.ts";
 import { createJobRunner, type JobRunner } from "./jobs/runner.ts";
 import type { ClaimedJob, JobHandler } from "./jobs/types.ts";
 import type { Logger } from "./logger.ts";
@@ -88,6 +89,8 @@ export async function startService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<Service> {
+  // This instance's start: the floor of the service's uninterrupted uptime (see createSendJob).
+  const startedAt = Date.now();
   const db = openDatabase(databaseLocation(config), {
     warn: (fields, msg) => logger.warn({ component: "store", ...fields }, msg),
   });
@@ -263,7 +266,9 @@ export async function startService(
     send: createSendJob({
       ...sendDeps,
       unknownOutcomeWaitMs: config.whatsapp.unknownOutcomeWaitMs,
-      upSince: Date.now(),
+      upSince: () =>
+        serviceUpSince(workerLives(db, Date.now() - STALE_HEARTBEATS * config.jobs.heartbeatMs)) ??
+        startedAt,
       graph,
       alerts: {
         raise: (key, text) => raiseAlert(db, alertSettings, key, text, Date.now()),

@@ -129,4 +129,88 @@ describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(h.graph.sent.filter((s) => s.callbackData === callbackDataFor(id))).toHaveLength(1);
   });
+
+  it("counts the wait from the service's start, not this instance's, when other instances were up", async () => {
+    // A wait longer than this instance has been up, shorter than the service has.
+    await h.close();
+    h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "8000" });
+    expect((await h.meta.send(textMessage("halo"))).status).toBe(200);
+    await expect
+      .poll(
+        () =>
+          rows<{ n: number }>(
+            "select count(*) n from jobs where state in ('pending','running')",
+          )[0]!.n,
+        { timeout: 8000, interval: 20 },
+      )
+      .toBe(0);
+    const conversationId = rows<{ id: number }>("select id from conversations")[0]!.id;
+    const now = Date.now();
+    // Another instance, up for a minute and alive, shared the database all along; a third one,
+    // killed 30 s ago while sending, left a message whose outcome is unknown.
+    h.service.db.$client
+      .prepare("insert into workers (id, pid, started_at, heartbeat_at) values (?, 1, ?, ?)")
+      .run("other-instance", now - 60_000, now);
+    const id = inTransaction(h.service.db, () =>
+      queueOutbound(h.service.db, {
+        conversationId: conversationId as ConversationId,
+        author: "agent",
+        content: { kind: "text", body: "Pesanan sudah dikirim" },
+      }),
+    );
+    h.service.db.$client
+      .prepare("update messages set status = 'sending', send_started_at = ? where id = ?")
+      .run(now - 30_000, id);
+    const t0 = Date.now();
+    h.service.runner.wake();
+    // The service has been up for the whole 30 s (the other instance) and no status webhook came
+    // in 8 s: it is sent again at once, not 8 s after this instance started.
+    await expect
+      .poll(() => getMessage(h.service.db, id)?.status, { timeout: 6000, interval: 20 })
+      .toBe("accepted");
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(h.graph.sent.filter((s) => s.callbackData === callbackDataFor(id))).toHaveLength(1);
+  });
+
+  it("waits from this instance's start when no other instance was up before it", async () => {
+    await h.close();
+    h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "8000" });
+    expect((await h.meta.send(textMessage("halo"))).status).toBe(200);
+    await expect
+      .poll(
+        () =>
+          rows<{ n: number }>(
+            "select count(*) n from jobs where state in ('pending','running')",
+          )[0]!.n,
+        { timeout: 8000, interval: 20 },
+      )
+      .toBe(0);
+    const conversationId = rows<{ id: number }>("select id from conversations")[0]!.id;
+    const now = Date.now();
+    // The instance before this one died a minute ago, before this one started (a crash loop).
+    h.service.db.$client
+      .prepare("insert into workers (id, pid, started_at, heartbeat_at) values (?, 1, ?, ?)")
+      .run("dead-instance", now - 120_000, now - 60_000);
+    const id = inTransaction(h.service.db, () =>
+      queueOutbound(h.service.db, {
+        conversationId: conversationId as ConversationId,
+        author: "agent",
+        content: { kind: "text", body: "Pesanan sudah dikirim" },
+      }),
+    );
+    h.service.db.$client
+      .prepare("update messages set status = 'sending', send_started_at = ? where id = ?")
+      .run(now - 90_000, id);
+    h.service.runner.wake();
+    await expect
+      .poll(
+        () =>
+          rows<{ e: string | null }>(
+            `select last_error e from jobs where kind = 'send' and state = 'pending'`,
+          )[0]?.e,
+        { timeout: 5000, interval: 20 },
+      )
+      .toContain("waiting for a status webhook");
+    expect(h.graph.sent.filter((s) => s.callbackData === callbackDataFor(id))).toHaveLength(0);
+  });
 });

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { serviceUpSince } from "../core/uptime.ts";
 import { openTestDatabase, type TestDatabase } from "../store/testing.ts";
-import { claimDueJobs, enqueueJob } from "./repository.ts";
+import {
+  claimDueJobs,
+  enqueueJob,
+  heartbeatWorker,
+  registerWorker,
+  stopWorker,
+  workerLives,
+} from "./repository.ts";
 
 let t: TestDatabase;
 beforeEach(() => {
@@ -44,5 +52,36 @@ describe("claimDueJobs", () => {
     expect(claim()).toEqual([]);
     t.db.$client.prepare("update jobs set state = 'done' where id = ?").run(first);
     expect(claim()).toEqual([second]);
+  });
+});
+
+describe("workerLives", () => {
+  it("records each runner's life: alive, stopped, or silent since its last heartbeat", () => {
+    registerWorker(t.db, "killed", NOW - 60_000);
+    heartbeatWorker(t.db, "killed", NOW - 20_000);
+    registerWorker(t.db, "stopped", NOW - 30_000);
+    stopWorker(t.db, "stopped", NOW - 10_000);
+    registerWorker(t.db, "alive", NOW - 25_000);
+    heartbeatWorker(t.db, "alive", NOW - 1_000);
+    const lives = workerLives(t.db, NOW - 6_000);
+    expect(lives).toEqual(
+      expect.arrayContaining([
+        { startedAt: NOW - 60_000, until: NOW - 20_000 },
+        { startedAt: NOW - 30_000, until: NOW - 10_000 },
+        { startedAt: NOW - 25_000, until: null },
+      ]),
+    );
+    expect(lives).toHaveLength(3);
+    // The three overlap: the service has been up since the first one started.
+    expect(serviceUpSince(lives)).toBe(NOW - 60_000);
+    // Once the live one's heartbeat is stale, nobody is up.
+    expect(serviceUpSince(workerLives(t.db, NOW))).toBeNull();
+  });
+
+  it("a restart after a crash starts a new uptime", () => {
+    registerWorker(t.db, "before", NOW - 60_000);
+    heartbeatWorker(t.db, "before", NOW - 40_000);
+    registerWorker(t.db, "after", NOW - 5_000);
+    expect(serviceUpSince(workerLives(t.db, NOW - 6_000))).toBe(NOW - 5_000);
   });
 });

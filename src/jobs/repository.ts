@@ -1,4 +1,5 @@
 import type { JobId } from "../core/ids.ts";
+import type { WorkerLife } from "../core/uptime.ts";
 import type { Db } from "../store/db.ts";
 import { prepared } from "../store/prepared.ts";
 import type { ClaimedJob, EnqueueOptions } from "./types.ts";
@@ -195,6 +196,31 @@ export function registerWorker(db: Db, workerId: string, now: number): void {
     `DELETE FROM workers WHERE heartbeat_at < ? AND NOT EXISTS (
        SELECT 1 FROM jobs j WHERE j.state = 'running' AND j.locked_by = workers.id)`,
   ).run(now - 24 * 60 * 60_000);
+}
+
+/**
+ * A runner whose heartbeat is this many heartbeats old is taken for dead: its running jobs are
+ * taken over, and its life ends at that last heartbeat (see `workerLives`).
+ */
+export const STALE_HEARTBEATS = 3;
+
+/**
+ * Every recorded runner's life, for `serviceUpSince` (src/core/uptime.ts): alive while it has not stopped
+ * and its heartbeat is newer than `staleBefore`; else until its stop or last heartbeat.
+ */
+export function workerLives(db: Db, staleBefore: number): WorkerLife[] {
+  const rows = prepared(
+    db,
+    "SELECT started_at AS startedAt, heartbeat_at AS heartbeatAt, stopped_at AS stoppedAt FROM workers",
+  ).all() as { startedAt: number; heartbeatAt: number; stoppedAt: number | null }[];
+  return rows.map((r) => ({
+    // Numbers on both engines (PostgreSQL's bigint arrives as a string through some drivers).
+    startedAt: Number(r.startedAt),
+    until:
+      r.stoppedAt === null && Number(r.heartbeatAt) > staleBefore
+        ? null
+        : Number(r.stoppedAt ?? r.heartbeatAt),
+  }));
 }
 
 /** The runner's heartbeat: it is alive and still owns the jobs it locked. */

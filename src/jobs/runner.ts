@@ -22,6 +22,7 @@ import {
   registerWorker,
   releaseJob,
   rescheduleJob,
+  STALE_HEARTBEATS,
   stopWorker,
 } from "./repository.ts";
 import { type ClaimedJob, type JobHandler, type JobKind, LeaseLostError } from "./types.ts";
@@ -167,7 +168,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     }
     const at = now();
     const claimed = inTransaction(db, () =>
-      claimDueJobs(db, workerId, free, leaseMs, at, at - 3 * heartbeatMs),
+      claimDueJobs(db, workerId, free, leaseMs, at, at - STALE_HEARTBEATS * heartbeatMs),
     );
     // Every free slot taken: more jobs may be due than there was room for.
     saturated = claimed.length >= free;

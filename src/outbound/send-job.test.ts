@@ -250,7 +250,8 @@ describe("send job", () => {
     it("counts the wait from this process's start: after a long outage, a late webhook still helps", async () => {
       graph.failNext({ route: "messages", dropConnection: true });
       const id = queue(conversation());
-      await makeRunner({ unknownOutcomeWaitMs: 1000, upSince: Date.now() }).drain();
+      const startedAt = Date.now();
+      await makeRunner({ unknownOutcomeWaitMs: 1000, upSince: () => startedAt }).drain();
       expect(getMessage(t.db, id)?.status).toBe("sending");
       // The first attempt was long ago (a crash loop, an outage), but this process only just
       // came up: Meta's redelivery of the status webhook may still be on its way, so it waits.

@@ -33,17 +33,17 @@ export interface SendJobDeps {
    */
   unknownOutcomeWaitMs?: number;
   /**
-   * When this process started taking webhooks. The unknown-outcome wait is counted from the later
-   * of the first attempt and this: a status webhook can only arrive while we are up, and after a
-   * long outage or a crash loop Meta's redelivery of it may still be on its way.
+   * Since when the service has been taking webhooks without a break (read when needed). The
+   * unknown-outcome wait is counted from the later of the first attempt and this: a status
+   * webhook can only arrive while we are up, and after a long outage or a crash loop Meta's
+   * redelivery of it may still be on its way.
    *
-   * Per instance, and safe so: with several instances the status webhook may have reached any of
-   * them, and this instance's start is never earlier than the service's (a job of a killed
-   * instance taken over by one that has been up all along waits from its first send, as it
-   * should; one taken by a freshly started instance waits from that start, a little longer than
-   * needed but never sending twice).
+   * With several instances it is the service's, not this instance's, start (`serviceUpSince` in
+   * src/core/uptime.ts over the runners' recorded lives): the status webhook may have reached any
+   * of them, and counting from this instance's own start would let instances that keep being
+   * replaced hold a conversation's later messages back far longer than the wait.
    */
-  upSince?: number;
+  upSince?: () => number;
   /** How often to retry while the access token or the account needs an operator. */
   operatorRetryMs?: number;
   /**
@@ -143,7 +143,7 @@ export function createSendJob(deps: SendJobDeps): JobHandler<SendJobPayload> {
       }
     }
     if (msg.status === "sending") {
-      const waitFrom = Math.max(msg.sendStartedAt ?? 0, deps.upSince ?? 0);
+      const waitFrom = Math.max(msg.sendStartedAt ?? 0, deps.upSince?.() ?? 0);
       if (now() - waitFrom < unknownWait) {
         return {
           type: "reschedule",
