@@ -568,6 +568,33 @@ describe.skipIf(!PG_URL)("db/migrations-pg on PostgreSQL", () => {
       expect((await next()).payload).toBe("");
       await nothingHeard();
 
+      // Due later (a turn waiting out the burst window, a retry after its backoff): nothing;
+      // every runner's own timer finds it when it is due.
+      const later = Date.now() + 60_000;
+      const future = await client.query(
+        `INSERT INTO jobs (kind, max_attempts, run_at) VALUES ('turn', 3, ${later}) RETURNING id`,
+      );
+      await nothingHeard();
+      const futureId = Number(future.rows[0].id);
+      await client.query(
+        `UPDATE jobs SET state = 'running', locked_by = 'w' WHERE id = ${futureId}`,
+      );
+      await client.query(
+        `UPDATE jobs SET state = 'pending', run_at = ${later} WHERE id = ${futureId}`,
+      );
+      await nothingHeard();
+      await client.query(`UPDATE jobs SET run_at = ${later - 1000} WHERE id = ${futureId}`);
+      await nothingHeard();
+      // Made due now: a wake-up.
+      await client.query(`UPDATE jobs SET run_at = ${Date.now()} WHERE id = ${futureId}`);
+      expect((await next()).payload).toBe("");
+      // One due and one later in the same statement: one wake-up.
+      await client.query(
+        `INSERT INTO jobs (kind, max_attempts, run_at) VALUES ('e', 3, ${later}), ('f', 3, ${Date.now()})`,
+      );
+      expect((await next()).payload).toBe("");
+      await nothingHeard();
+
       // Rolled back: nothing.
       await client.query("BEGIN");
       await client.query("INSERT INTO jobs (kind, max_attempts, run_at) VALUES ('d', 3, 0)");
