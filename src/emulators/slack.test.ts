@@ -290,6 +290,38 @@ describe("slack emulator with the real WebClient", () => {
     ).rejects.toMatchObject({ data: { error: "thread_not_found" } });
   });
 
+  it("stamps ts with the wall clock, always increasing, and takes oldest/latest/inclusive", async () => {
+    const web = client();
+    const before = Date.now() / 1000;
+    const root = await web.chat.postMessage({ channel: CHANNEL, text: "root" });
+    const replies: string[] = [];
+    for (const text of ["a", "b", "c"]) {
+      replies.push(
+        (await web.chat.postMessage({ channel: CHANNEL, text, thread_ts: root.ts! })).ts!,
+      );
+    }
+    expect(Number(root.ts)).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(Number(root.ts)).toBeLessThanOrEqual(Date.now() / 1000 + 1);
+    expect(new Set([root.ts, ...replies]).size).toBe(4);
+    expect([...replies].sort()).toEqual(replies);
+    const texts = async (args: { oldest?: string; latest?: string; inclusive?: boolean }) =>
+      (await web.conversations.replies({ channel: CHANNEL, ts: root.ts!, ...args })).messages?.map(
+        (m) => m.text,
+      );
+    expect(await texts({ oldest: replies[0] })).toEqual(["b", "c"]);
+    expect(await texts({ oldest: replies[0], inclusive: true })).toEqual(["a", "b", "c"]);
+    expect(await texts({ latest: replies[1] })).toEqual(["root", "a"]);
+    expect(await texts({ oldest: root.ts!, latest: replies[2], inclusive: true })).toEqual([
+      "root",
+      "a",
+      "b",
+      "c",
+    ]);
+    const later = await web.chat.postMessage({ channel: CHANNEL, text: "later" });
+    const top = await web.conversations.history({ channel: CHANNEL, oldest: root.ts! });
+    expect(top.messages?.map((m) => m.ts)).toEqual([later.ts]);
+  });
+
   it("delays answers with setLatency and waitFor polls until the predicate holds", async () => {
     emu.setLatency(100);
     const started = Date.now();

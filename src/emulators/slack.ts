@@ -284,11 +284,12 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
   const failures: Array<{ method: string; spec: SlackFailure }> = [];
   const callListeners = new Set<(call: SlackCall) => void>();
 
+  // Slack's ts is the post's time on Slack's clock (Unix seconds, microseconds), unique per
+  // channel: here the wall clock, kept strictly increasing, so that `oldest`/`latest` given as
+  // times (a job's creation, say) mean what they mean on Slack.
   const nextTs = () => {
-    tsCounter += 1;
-    const micros = tsCounter * 100;
-    const seconds = 1_700_000_000 + Math.floor(micros / 1_000_000);
-    return `${seconds}.${String(micros % 1_000_000).padStart(6, "0")}`;
+    tsCounter = Math.max(tsCounter + 100, Date.now() * 1000);
+    return `${Math.floor(tsCounter / 1_000_000)}.${String(tsCounter % 1_000_000).padStart(6, "0")}`;
   };
   const nextId = (prefix: string) => {
     idCounter += 1;
@@ -365,6 +366,22 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
     team: teamId,
     ...(m.files ? { files: m.files.map(fileJson) } : {}),
   });
+  // `oldest` and `latest` (exclusive unless `inclusive`), as conversations.history and
+  // conversations.replies take them; ts strings of equal shape compare as their numbers.
+  const inRange = (list: SlackMessage[], args: Args): SlackMessage[] => {
+    const oldest = str(args, "oldest");
+    const latest = str(args, "latest");
+    if (oldest === undefined && latest === undefined) return list;
+    const inclusive = bool(args, "inclusive");
+    return list.filter((m) => {
+      const t = Number(m.ts);
+      if (oldest !== undefined && (inclusive ? t < Number(oldest) : t <= Number(oldest)))
+        return false;
+      if (latest !== undefined && (inclusive ? t > Number(latest) : t >= Number(latest)))
+        return false;
+      return true;
+    });
+  };
   // One page of messages: `limit` (at most 1000) and an opaque `cursor`, as Slack pages them.
   const page = (list: SlackMessage[], args: Args, defaultLimit: number): Answer => {
     const limit = Math.min(1000, Math.max(1, Number(str(args, "limit") ?? defaultLimit) || 1));
@@ -605,7 +622,7 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       const ch = memberChannel(args);
       if (isAnswer(ch)) return ch;
       const top = messages.filter((m) => m.channel === ch.id && m.thread_ts === undefined);
-      return page(top.reverse(), args, 100);
+      return page(inRange(top, args).reverse(), args, 100);
     },
 
     // The parent first, then its replies oldest first, as Slack pages them.
@@ -618,7 +635,9 @@ export async function startSlackEmulator(opts: SlackEmulatorOptions = {}): Promi
       const thread = messages.filter(
         (m) => m.channel === ch.id && (m.ts === rootTs || m.thread_ts === rootTs),
       );
-      return page(thread, args, 1000);
+      // With `oldest`/`latest` the parent is filtered like the replies; nothing here relies on
+      // Slack returning it anyway.
+      return page(inRange(thread, args), args, 1000);
     },
 
     "conversations.info": (args) => {

@@ -127,7 +127,7 @@ export function createHandoffJob(deps: SlackDeps): JobHandler<HandoffPayload> {
         deps,
         log,
         "conversations.history",
-        () => findJobPost(deps.web, { channel: thread.channel }, job.id),
+        () => findJobPost(deps.web, { channel: thread.channel }, job),
         thread.channel,
       );
       if (!found.ok) return found.outcome;

@@ -32,7 +32,7 @@ export function createPostJob(deps: SlackDeps): JobHandler<SlackPostPayload> {
         deps,
         log,
         "conversations.replies",
-        () => findJobPost(deps.web, where, job.id),
+        () => findJobPost(deps.web, where, job),
         where.channel,
       );
       if (!found.ok) return found.outcome;

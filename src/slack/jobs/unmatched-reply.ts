@@ -61,7 +61,7 @@ export async function relayUnmatched(
   const where = { channel: p.channel, threadTs: p.threadTs };
   if (job.attempt > 1) {
     const found = await slackCall(deps, log, "conversations.replies", () =>
-      findJobPost(deps.web, where, job.id),
+      findJobPost(deps.web, where, job),
     );
     if (!found.ok) return found.outcome;
     if (found.value) return;
