@@ -79,6 +79,28 @@ export function roundRobinPoster(urls: string[], maxSocketsEach: number): Spread
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL for the benchmarks (`--engine postgres`): shared by bench:ingest and bench:relay.
 
+/**
+ * `--engine`, `--instances` and `--pg-url` as bench:ingest and bench:relay take them, checked:
+ * several instances and a server URL only make sense on PostgreSQL.
+ */
+export function engineArgs(args: { engine?: string; instances?: string; "pg-url"?: string }): {
+  engine: "sqlite" | "postgres";
+  instances: number;
+} {
+  const engine = args.engine ?? "sqlite";
+  const instances = Number(args.instances ?? "1");
+  if (engine !== "sqlite" && engine !== "postgres") {
+    throw new Error("--engine must be sqlite or postgres");
+  }
+  if (!(Number.isInteger(instances) && instances >= 1 && instances <= 3)) {
+    throw new Error("--instances must be 1, 2 or 3");
+  }
+  if (engine === "sqlite" && (instances > 1 || args["pg-url"])) {
+    throw new Error("--instances above 1 and --pg-url need --engine postgres");
+  }
+  return { engine, instances };
+}
+
 /** A fresh, empty database for one bench run (the service applies its migrations on start). */
 export interface BenchPostgres {
   /** The database's URL, for DATABASE_URL. */

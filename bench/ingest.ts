@@ -12,7 +12,13 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
 import { APP_SECRET } from "../test/helpers/harness.ts";
-import { type BenchPostgres, benchPostgres, cpuTicks, roundRobinPoster } from "./http-post.ts";
+import {
+  type BenchPostgres,
+  benchPostgres,
+  cpuTicks,
+  engineArgs,
+  roundRobinPoster,
+} from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -29,17 +35,7 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds);
 const concurrency = Number(args.concurrency);
 const rounds = Number(args.rounds);
-const engine = args.engine;
-const instances = Number(args.instances);
-if (engine !== "sqlite" && engine !== "postgres") {
-  throw new Error("--engine must be sqlite or postgres");
-}
-if (!(Number.isInteger(instances) && instances >= 1 && instances <= 3)) {
-  throw new Error("--instances must be 1, 2 or 3");
-}
-if (engine === "sqlite" && (instances > 1 || args["pg-url"])) {
-  throw new Error("--instances above 1 and --pg-url need --engine postgres");
-}
+const { engine, instances } = engineArgs(args);
 
 interface Result {
   perS: number;

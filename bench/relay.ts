@@ -24,7 +24,13 @@ import {
   SLACK_SIGNING_SECRET,
   testEnv,
 } from "../test/helpers/harness.ts";
-import { type BenchPostgres, benchPostgres, type Poster, roundRobinPoster } from "./http-post.ts";
+import {
+  type BenchPostgres,
+  benchPostgres,
+  engineArgs,
+  type Poster,
+  roundRobinPoster,
+} from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -54,17 +60,7 @@ if (!(Number.isInteger(samples) && samples > 0 && Number.isInteger(warmup) && wa
   throw new Error("--samples must be a positive integer and --warmup a non-negative one");
 }
 const mode = args["in-process"] ? "in-process" : "child-process";
-const engine = args.engine;
-const instances = Number(args.instances);
-if (engine !== "sqlite" && engine !== "postgres") {
-  throw new Error("--engine must be sqlite or postgres");
-}
-if (!(Number.isInteger(instances) && instances >= 1 && instances <= 3)) {
-  throw new Error("--instances must be 1, 2 or 3");
-}
-if (engine === "sqlite" && (instances > 1 || args["pg-url"])) {
-  throw new Error("--instances above 1 and --pg-url need --engine postgres");
-}
+const { engine, instances } = engineArgs(args);
 if (instances > 1 && args["in-process"]) {
   throw new Error("--instances above 1 runs child processes only");
 }

@@ -17,6 +17,57 @@ const sendRequests = () =>
 
 const rows = <T>(sql: string) => h.service.db.$client.prepare(sql).all() as T[];
 
+/** A new harness with that unknown-outcome wait, one customer's conversation, every job done. */
+async function restartWithOneConversation(waitMs: string): Promise<ConversationId> {
+  await h.close();
+  h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: waitMs });
+  expect((await h.meta.send(textMessage("halo"))).status).toBe(200);
+  await expect
+    .poll(
+      () =>
+        rows<{ n: number }>("select count(*) n from jobs where state in ('pending','running')")[0]!
+          .n,
+      { timeout: 8000, interval: 20 },
+    )
+    .toBe(0);
+  return rows<{ id: number }>("select id from conversations")[0]!.id as ConversationId;
+}
+
+/** Until the pending send job says it waits out the unknown-outcome wait. */
+async function sendJobWaitsForStatusWebhook() {
+  await expect
+    .poll(
+      () =>
+        rows<{ e: string | null }>(
+          `select last_error e from jobs where kind = 'send' and state = 'pending'`,
+        )[0]?.e,
+      { timeout: 5000, interval: 20 },
+    )
+    .toContain("waiting for a status webhook");
+}
+
+/** A job runner's row, as another instance of the service writes it. */
+function addWorker(id: string, startedAt: number, heartbeatAt: number) {
+  h.service.db.$client
+    .prepare("insert into workers (id, pid, started_at, heartbeat_at) values (?, 1, ?, ?)")
+    .run(id, startedAt, heartbeatAt);
+}
+
+/** An agent reply whose send began at `startedAt` and was cut off: its outcome is unknown. */
+function queueSendingSince(conversationId: ConversationId, startedAt: number) {
+  const id = inTransaction(h.service.db, () =>
+    queueOutbound(h.service.db, {
+      conversationId,
+      author: "agent",
+      content: { kind: "text", body: "Pesanan sudah dikirim" },
+    }),
+  );
+  h.service.db.$client
+    .prepare("update messages set status = 'sending', send_started_at = ? where id = ?")
+    .run(startedAt, id);
+  return id;
+}
+
 describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
   beforeEach(async () => {
     h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "900", WHATSAPP_TIMEOUT_MS: "150" });
@@ -104,15 +155,7 @@ describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
       .toBe("sending");
     h.graph.setLatency(0);
     // The retry found no proof and now waits out the unknown-outcome wait.
-    await expect
-      .poll(
-        () =>
-          rows<{ e: string | null }>(
-            `select last_error e from jobs where kind = 'send' and state = 'pending'`,
-          )[0]?.e,
-        { timeout: 5000, interval: 20 },
-      )
-      .toContain("waiting for a status webhook");
+    await sendJobWaitsForStatusWebhook();
     // Meta's status webhook for the send whose answer we lost.
     const t0 = Date.now();
     const status = statusUpdate({
@@ -132,35 +175,12 @@ describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
 
   it("counts the wait from the service's start, not this instance's, when other instances were up", async () => {
     // A wait longer than this instance has been up, shorter than the service has.
-    await h.close();
-    h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "8000" });
-    expect((await h.meta.send(textMessage("halo"))).status).toBe(200);
-    await expect
-      .poll(
-        () =>
-          rows<{ n: number }>(
-            "select count(*) n from jobs where state in ('pending','running')",
-          )[0]!.n,
-        { timeout: 8000, interval: 20 },
-      )
-      .toBe(0);
-    const conversationId = rows<{ id: number }>("select id from conversations")[0]!.id;
+    const conversationId = await restartWithOneConversation("8000");
     const now = Date.now();
     // Another instance, up for a minute and alive, shared the database all along; a third one,
     // killed 30 s ago while sending, left a message whose outcome is unknown.
-    h.service.db.$client
-      .prepare("insert into workers (id, pid, started_at, heartbeat_at) values (?, 1, ?, ?)")
-      .run("other-instance", now - 60_000, now);
-    const id = inTransaction(h.service.db, () =>
-      queueOutbound(h.service.db, {
-        conversationId: conversationId as ConversationId,
-        author: "agent",
-        content: { kind: "text", body: "Pesanan sudah dikirim" },
-      }),
-    );
-    h.service.db.$client
-      .prepare("update messages set status = 'sending', send_started_at = ? where id = ?")
-      .run(now - 30_000, id);
+    addWorker("other-instance", now - 60_000, now);
+    const id = queueSendingSince(conversationId, now - 30_000);
     const t0 = Date.now();
     h.service.runner.wake();
     // The service has been up for the whole 30 s (the other instance) and no status webhook came
@@ -173,44 +193,13 @@ describe("WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS", () => {
   });
 
   it("waits from this instance's start when no other instance was up before it", async () => {
-    await h.close();
-    h = await startHarness({ WHATSAPP_UNKNOWN_OUTCOME_WAIT_MS: "8000" });
-    expect((await h.meta.send(textMessage("halo"))).status).toBe(200);
-    await expect
-      .poll(
-        () =>
-          rows<{ n: number }>(
-            "select count(*) n from jobs where state in ('pending','running')",
-          )[0]!.n,
-        { timeout: 8000, interval: 20 },
-      )
-      .toBe(0);
-    const conversationId = rows<{ id: number }>("select id from conversations")[0]!.id;
+    const conversationId = await restartWithOneConversation("8000");
     const now = Date.now();
     // The instance before this one died a minute ago, before this one started (a crash loop).
-    h.service.db.$client
-      .prepare("insert into workers (id, pid, started_at, heartbeat_at) values (?, 1, ?, ?)")
-      .run("dead-instance", now - 120_000, now - 60_000);
-    const id = inTransaction(h.service.db, () =>
-      queueOutbound(h.service.db, {
-        conversationId: conversationId as ConversationId,
-        author: "agent",
-        content: { kind: "text", body: "Pesanan sudah dikirim" },
-      }),
-    );
-    h.service.db.$client
-      .prepare("update messages set status = 'sending', send_started_at = ? where id = ?")
-      .run(now - 90_000, id);
+    addWorker("dead-instance", now - 120_000, now - 60_000);
+    const id = queueSendingSince(conversationId, now - 90_000);
     h.service.runner.wake();
-    await expect
-      .poll(
-        () =>
-          rows<{ e: string | null }>(
-            `select last_error e from jobs where kind = 'send' and state = 'pending'`,
-          )[0]?.e,
-        { timeout: 5000, interval: 20 },
-      )
-      .toContain("waiting for a status webhook");
+    await sendJobWaitsForStatusWebhook();
     expect(h.graph.sent.filter((s) => s.callbackData === callbackDataFor(id))).toHaveLength(0);
   });
 });
