@@ -78,6 +78,14 @@ describe("workerLives", () => {
     expect(serviceUpSince(workerLives(t.db, NOW))).toBeNull();
   });
 
+  it("a runner started again under its id begins a new life: the gap is not uptime", () => {
+    registerWorker(t.db, "w", NOW - 60_000);
+    stopWorker(t.db, "w", NOW - 40_000);
+    registerWorker(t.db, "w", NOW - 5_000);
+    expect(workerLives(t.db, NOW - 6_000)).toEqual([{ startedAt: NOW - 5_000, until: null }]);
+    expect(serviceUpSince(workerLives(t.db, NOW - 6_000))).toBe(NOW - 5_000);
+  });
+
   it("a restart after a crash starts a new uptime", () => {
     registerWorker(t.db, "before", NOW - 60_000);
     heartbeatWorker(t.db, "before", NOW - 40_000);

@@ -184,12 +184,16 @@ export function releaseJob(db: Db, job: ClaimedJob, workerId: string, now: numbe
   return res.changes === 1;
 }
 
-/** Records a runner as alive (at start) and drops rows of workers gone for a day. */
+/**
+ * Records a runner as alive (at start) and drops rows of workers gone for a day. A runner started
+ * again under the same id begins a new life (`started_at`): the gap since it stopped is not uptime.
+ */
 export function registerWorker(db: Db, workerId: string, now: number): void {
   prepared(
     db,
     `INSERT INTO workers (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, stopped_at = NULL`,
+     ON CONFLICT (id) DO UPDATE SET
+       started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, stopped_at = NULL`,
   ).run(workerId, process.pid, now, now);
   prepared(
     db,
@@ -205,8 +209,8 @@ export function registerWorker(db: Db, workerId: string, now: number): void {
 export const STALE_HEARTBEATS = 3;
 
 /**
- * Every recorded runner's life, for `serviceUpSince` (src/core/uptime.ts): alive while it has not stopped
- * and its heartbeat is newer than `staleBefore`; else until its stop or last heartbeat.
+ * Every recorded runner's life, for `serviceUpSince` (src/core/uptime.ts): alive while it has not
+ * stopped and its heartbeat is newer than `staleBefore`; else until its stop or last heartbeat.
  */
 export function workerLives(db: Db, staleBefore: number): WorkerLife[] {
   const rows = prepared(
