@@ -2,7 +2,7 @@
 // Usage: npm run bench:ingest [-- --json] [--seconds N] [--concurrency N] [--rounds N]
 //          [--engine sqlite|postgres] [--pg-url URL] [--instances N]
 // --engine postgres runs the service on a fresh PostgreSQL database: on --pg-url's server, else
-// on a throwaway cluster of its own with durable commits (see benchPostgres in http-post.ts).
+// on a throwaway cluster of its own with durable commits (see benchPostgres in bench/engine.ts).
 // --instances N (PostgreSQL only, 1-3) runs N services on the one database and spreads the load
 // over them in turn, as a round-robin load balancer would.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,13 +12,8 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { serializeLikeMeta, signLikeMeta, textMessage } from "../src/emulators/meta-webhook.ts";
 import { APP_SECRET } from "../test/helpers/harness.ts";
-import {
-  type BenchPostgres,
-  benchPostgres,
-  cpuTicks,
-  engineArgs,
-  roundRobinPoster,
-} from "./http-post.ts";
+import { type BenchPostgres, benchPostgres, cpuTicks, engineArgs } from "./engine.ts";
+import { roundRobinPoster } from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -24,13 +24,8 @@ import {
   SLACK_SIGNING_SECRET,
   testEnv,
 } from "../test/helpers/harness.ts";
-import {
-  type BenchPostgres,
-  benchPostgres,
-  engineArgs,
-  type Poster,
-  roundRobinPoster,
-} from "./http-post.ts";
+import { type BenchPostgres, benchPostgres, engineArgs } from "./engine.ts";
+import { type Poster, roundRobinPoster } from "./http-post.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +40,7 @@ const { values: args } = parseArgs({
     // Writes a CPU profile of the service (child process only) into this directory.
     "profile-dir": { type: "string" },
     // sqlite (a file), or postgres: a fresh database on --pg-url's server, else on a throwaway
-    // cluster of the run's own with durable commits (see benchPostgres in http-post.ts).
+    // cluster of the run's own with durable commits (see benchPostgres in bench/engine.ts).
     engine: { type: "string", default: "sqlite" },
     "pg-url": { type: "string" },
     // PostgreSQL only, 1-3: that many services on the one database (child processes); webhooks
